@@ -1,0 +1,10 @@
+package io.visionflow.task;
+
+/**
+ * Gives the runner of a task. Implementations cache runners (and their model sessions) so that a
+ * model is loaded once per process, and drop the cache entry when a task changes.
+ */
+@FunctionalInterface
+public interface TaskRunners {
+    TaskRunner runnerFor(Task task) throws TaskException;
+}
