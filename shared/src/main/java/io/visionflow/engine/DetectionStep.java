@@ -1,0 +1,34 @@
+package io.visionflow.engine;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.flow.Detection;
+import io.visionflow.task.DetectedObject;
+import io.visionflow.task.Task;
+import io.visionflow.task.TaskException;
+import io.visionflow.task.TaskKind;
+
+import java.util.List;
+
+/** Detects objects and writes them with boxes in pixels of the original image; one credit. */
+final class DetectionStep implements Step<Detection> {
+    @Override
+    public StepOutcome run(Detection action, StepInput input, StepContext context) throws StepFailure {
+        Task task = context.task(action.task(), TaskKind.DETECTION);
+        List<DetectedObject> objects;
+        try {
+            objects = context.runner(task).detect(context.load(input.image()), action.keepProb());
+        } catch (TaskException e) {
+            throw StepContext.failed(task, e);
+        }
+        ArrayNode list = Results.array();
+        for (DetectedObject o : Results.byProb(objects)) {
+            if (o.prob() >= action.keepProb()) {
+                list.add(Results.object(o, input.frame()));
+            }
+        }
+        ObjectNode writes = Results.object();
+        writes.set(action.outputField(), list);
+        return StepOutcome.of(writes, List.of(new Charge(action.id(), task.id(), PriceTable.TASK_CALL)));
+    }
+}

@@ -1,0 +1,271 @@
+package io.visionflow.engine;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.flow.Action;
+import io.visionflow.flow.FlowDefinition;
+import io.visionflow.flow.ListAction;
+import io.visionflow.image.ImageRef;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Drives a flow inside this JVM: records and parallel branches run concurrently, sequences in
+ * order, at most {@code maxConcurrency} steps at a time. Steps run on virtual threads because most
+ * of their time is spent blocked (remote tasks, ONNX Runtime's own threads). A per-request deadline
+ * fails the records that are not done with a 504 and interrupts their steps.
+ */
+public final class InProcessDriver implements Driver, AutoCloseable {
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private final Semaphore permits;
+
+    public InProcessDriver(int maxConcurrency) {
+        if (maxConcurrency < 1) {
+            throw new IllegalArgumentException("maxConcurrency must be at least 1");
+        }
+        this.permits = new Semaphore(maxConcurrency, true);
+    }
+
+    @Override
+    public RunResult run(FlowDefinition flow, List<ObjectNode> records, StepContext context, RecordLoader loader,
+                         Duration deadline) {
+        return start(flow, records, context, loader).await(deadline);
+    }
+
+    /** Starts a run; the caller may cancel it or wait for it with a deadline. */
+    public Execution start(FlowDefinition flow, List<ObjectNode> records, StepContext context, RecordLoader loader) {
+        Execution execution = new Execution(context, System.nanoTime());
+        for (ObjectNode record : records) {
+            RecordRun run = new RecordRun(record);
+            execution.records.add(run);
+            run.done = CompletableFuture
+                    .supplyAsync(() -> execution.prepare(run, flow, loader), threads)
+                    .thenCompose(root -> execution.step(run, JsonPointer.empty(), flow.topNode(), root.image, root.frame))
+                    .handle((v, error) -> {
+                        run.finish(error);
+                        return null;
+                    });
+        }
+        return execution;
+    }
+
+    @Override
+    public void close() {
+        threads.shutdownNow();
+    }
+
+    private record Root(ImageRef image, Frame frame) {
+    }
+
+    /** One run of a flow over a batch of records. */
+    public final class Execution {
+        private final StepContext context;
+        private final long startNanos;
+        private final List<RecordRun> records = new ArrayList<>();
+        private final Set<Thread> working = ConcurrentHashMap.newKeySet();
+        private volatile boolean cancelled;
+
+        private Execution(StepContext context, long startNanos) {
+            this.context = context;
+            this.startNanos = startNanos;
+        }
+
+        /** Stops launching steps and interrupts the running ones; unfinished records fail with {@code status}. */
+        public void cancel(int status, String reason) {
+            cancelled = true;
+            for (RecordRun r : records) {
+                if (!r.done.isDone()) {
+                    r.fail(new StepFailure(status, reason));
+                }
+            }
+            working.forEach(Thread::interrupt);
+        }
+
+        /** Waits for every record, at most {@code deadline}; then returns each record as it stands. */
+        public RunResult await(Duration deadline) {
+            CompletableFuture<?> all = CompletableFuture.allOf(records.stream().map(r -> r.done).toArray(CompletableFuture[]::new));
+            try {
+                all.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                cancel(504, "the request's deadline of " + deadline.toMillis() + " ms passed before this record was done");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                cancel(503, "the request was cancelled");
+            } catch (ExecutionException e) {
+                // each record handles its own failure; nothing reaches here
+                throw new IllegalStateException(e.getCause());
+            }
+            List<ObjectNode> out = new ArrayList<>();
+            List<Charge> charges = new ArrayList<>();
+            for (RecordRun r : records) {
+                out.add(r.close());
+                charges.addAll(r.charges);
+            }
+            return new RunResult(out, charges, Duration.ofNanos(System.nanoTime() - startNanos));
+        }
+
+        private Root prepare(RecordRun run, FlowDefinition flow, RecordLoader loader) {
+            return call(run, () -> {
+                BufferedImage image = loader.load(run.input);
+                run.setSize(image.getWidth(), image.getHeight());
+                double scale = 1;
+                if (flow.imageSize() != null && Math.max(image.getWidth(), image.getHeight()) > flow.imageSize()) {
+                    scale = (double) Math.max(image.getWidth(), image.getHeight()) / flow.imageSize();
+                    image = Resize.toFit(image, flow.imageSize());
+                }
+                try {
+                    return new Root(context.images().put(image), new Frame(0, 0, scale));
+                } catch (IOException e) {
+                    throw new StepFailure(500, "cannot store the image: " + e.getMessage(), e);
+                }
+            });
+        }
+
+        private CompletableFuture<Void> step(RecordRun run, JsonPointer scope, Action action, ImageRef image, Frame frame) {
+            return CompletableFuture
+                    .supplyAsync(() -> call(run, () -> {
+                        ObjectNode snapshot = run.snapshot(scope);
+                        return Steps.execute(new StepInput(action, snapshot, image, frame), context);
+                    }), threads)
+                    .thenCompose(outcome -> {
+                        run.apply(scope, outcome);
+                        return children(run, scope, outcome);
+                    });
+        }
+
+        private CompletableFuture<Void> children(RecordRun run, JsonPointer scope, StepOutcome outcome) {
+            List<ChildStep> children = outcome.children();
+            if (children.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (outcome.childMode() == ListAction.Mode.SEQUENCE) {
+                CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+                for (ChildStep c : children) {
+                    chain = chain.thenCompose(v -> step(run, scope.append(c.scope()), c.action(), c.image(), c.frame()));
+                }
+                return chain;
+            }
+            return CompletableFuture.allOf(children.stream()
+                    .map(c -> step(run, scope.append(c.scope()), c.action(), c.image(), c.frame()))
+                    .toArray(CompletableFuture[]::new));
+        }
+
+        /** Runs one unit of work under a permit, unless the record or the request already stopped. */
+        private <T> T call(RecordRun run, Work<T> work) {
+            if (cancelled || run.failure != null) {
+                throw new CancellationException();
+            }
+            Thread self = Thread.currentThread();
+            working.add(self);
+            try {
+                permits.acquire();
+                try {
+                    return work.run();
+                } finally {
+                    permits.release();
+                }
+            } catch (StepFailure e) {
+                throw new CompletionException(e);
+            } catch (InterruptedException e) {
+                throw new CancellationException();
+            } catch (RuntimeException e) {
+                // a bug or a runtime fault in a step fails its record, never the request
+                throw new CompletionException(new StepFailure(500, "internal error: " + e, e));
+            } finally {
+                working.remove(self);
+                Thread.interrupted(); // an interrupt aimed at this step must not leak into the thread's next task
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run() throws StepFailure, InterruptedException;
+    }
+
+    /** The state of one record: its output tree, its charges, and how it ended. */
+    private static final class RecordRun {
+        final ObjectNode input;
+        final ObjectNode state;
+        final List<Charge> charges = Collections.synchronizedList(new ArrayList<>());
+        volatile StepFailure failure;
+        CompletableFuture<Void> done;
+        boolean closed;
+
+        RecordRun(ObjectNode input) {
+            this.input = input;
+            this.state = input.deepCopy();
+            state.remove("_base64"); // echoed without the image (DESIGN section 1)
+        }
+
+        synchronized void setSize(int width, int height) {
+            state.put("_width", width);
+            state.put("_height", height);
+        }
+
+        synchronized ObjectNode snapshot(JsonPointer scope) {
+            return ((ObjectNode) state.at(scope)).deepCopy();
+        }
+
+        synchronized void apply(JsonPointer scope, StepOutcome outcome) {
+            if (closed || failure != null) {
+                return; // late results of a cancelled or failed record are dropped, and not billed
+            }
+            JsonNode target = state.at(scope);
+            if (!(target instanceof ObjectNode object)) {
+                throw new IllegalStateException("scope " + scope + " is not an object");
+            }
+            object.setAll(outcome.writes());
+            charges.addAll(outcome.charges());
+        }
+
+        synchronized void fail(StepFailure f) {
+            if (failure == null && !closed) {
+                failure = f;
+            }
+        }
+
+        void finish(Throwable error) {
+            Throwable cause = error;
+            while (cause instanceof CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof StepFailure f) {
+                fail(f);
+            } else if (cause != null && !(cause instanceof CancellationException)) {
+                fail(new StepFailure(500, "internal error: " + cause));
+            }
+        }
+
+        synchronized ObjectNode close() {
+            if (!closed) {
+                closed = true;
+                ObjectNode status = state.putObject("_status");
+                if (failure == null && done.isDone()) {
+                    status.put("code", 200).put("text", "OK");
+                } else {
+                    StepFailure f = failure != null ? failure : new StepFailure(504, "the record was not done in time");
+                    status.put("code", f.status()).put("text", f.getMessage());
+                }
+            }
+            return state.deepCopy();
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.visionflow.engine;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.flow.Branch;
+import io.visionflow.flow.ListAction;
+import io.visionflow.flow.ObjectSelector;
+import io.visionflow.image.ImageRef;
+import io.visionflow.task.Box;
+import io.visionflow.task.DetectedObject;
+import io.visionflow.task.Task;
+import io.visionflow.task.TaskException;
+import io.visionflow.task.TaskKind;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Detects objects (one credit), keeps those that pass {@code min_prob}, {@code min_area} and
+ * {@code labels}, writes them, and runs {@code action} and the object's label branch on each crop.
+ * The children write into their object of the list, so their results end up merged into it.
+ */
+final class ObjectSelectorStep implements Step<ObjectSelector> {
+    @Override
+    public StepOutcome run(ObjectSelector action, StepInput input, StepContext context) throws StepFailure {
+        Task task = context.task(action.task(), TaskKind.DETECTION);
+        List<DetectedObject> detected;
+        ImageRef image = input.image();
+        try {
+            detected = context.runner(task).detect(context.load(image), action.minProb());
+        } catch (TaskException e) {
+            throw StepContext.failed(task, e);
+        }
+        double imageArea = (double) image.width() * image.height();
+        ArrayNode list = Results.array();
+        List<ChildStep> children = new ArrayList<>();
+        for (DetectedObject o : Results.byProb(detected)) {
+            Box box = o.box().clip(image.width(), image.height());
+            if (o.prob() < action.minProb() || box.area() < action.minArea() * imageArea
+                    || (!action.labels().isEmpty() && !action.labels().contains(o.name()))) {
+                continue;
+            }
+            int index = list.size();
+            list.add(Results.object(new DetectedObject(o.id(), o.name(), o.prob(), box), input.frame()));
+            Optional<Branch> branch = action.branch(o.name());
+            if (action.action() == null && branch.isEmpty()) {
+                continue;
+            }
+            // crops are cut from the scope's image, which maps to original pixels through the frame
+            Box padded = box.pad(action.padding()).clip(image.width(), image.height());
+            int x = (int) Math.floor(padded.x1());
+            int y = (int) Math.floor(padded.y1());
+            int w = Math.max(1, (int) Math.ceil(padded.x2()) - x);
+            int h = Math.max(1, (int) Math.ceil(padded.y2()) - y);
+            ImageRef crop = context.crop(image, x, y, w, h);
+            Frame frame = input.frame().crop(x, y);
+            JsonPointer scope = JsonPointer.empty().appendProperty(action.outputField()).appendIndex(index);
+            if (action.action() != null) {
+                children.add(new ChildStep(scope, action.action(), crop, frame));
+            }
+            branch.ifPresent(b -> children.add(new ChildStep(scope, b.action(), crop, frame)));
+        }
+        ObjectNode writes = Results.object();
+        writes.set(action.outputField(), list);
+        return new StepOutcome(writes, ListAction.Mode.PARALLEL, children,
+                List.of(new Charge(action.id(), task.id(), PriceTable.TASK_CALL)));
+    }
+}

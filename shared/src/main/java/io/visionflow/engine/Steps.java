@@ -1,0 +1,51 @@
+package io.visionflow.engine;
+
+import io.visionflow.flow.BranchSelector;
+import io.visionflow.flow.Detection;
+import io.visionflow.flow.ListAction;
+import io.visionflow.flow.NestedFlow;
+import io.visionflow.flow.ObjectSelector;
+import io.visionflow.flow.Recognition;
+import io.visionflow.flow.ServiceCall;
+
+/** Dispatches a step input to the semantics of its action type; the one entry every driver calls. */
+public final class Steps {
+    private static final Step<ListAction> LIST = new ListStep();
+    private static final Step<Recognition> RECOGNITION = new RecognitionStep();
+    private static final Step<Detection> DETECTION = new DetectionStep();
+    private static final Step<BranchSelector> BRANCH_SELECTOR = new BranchSelectorStep();
+    private static final Step<ObjectSelector> OBJECT_SELECTOR = new ObjectSelectorStep();
+    private static final Step<NestedFlow> NESTED_FLOW = new NestedFlowStep();
+    private static final Step<ServiceCall> SERVICE = new ServiceStep();
+
+    private Steps() {
+    }
+
+    public static StepOutcome execute(StepInput input, StepContext context) throws StepFailure {
+        return switch (input.action()) {
+            case ListAction a -> LIST.run(a, input, context);
+            case Recognition a -> RECOGNITION.run(a, input, context);
+            case Detection a -> DETECTION.run(a, input, context);
+            case BranchSelector a -> BRANCH_SELECTOR.run(a, input, context);
+            case ObjectSelector a -> OBJECT_SELECTOR.run(a, input, context);
+            case NestedFlow a -> NESTED_FLOW.run(a, input, context);
+            case ServiceCall a -> SERVICE.run(a, input, context);
+        };
+    }
+
+    /**
+     * True for steps that call a model or a service (worth shipping to a worker); the others are
+     * control steps that only shape the tree.
+     */
+    public static boolean callsModel(io.visionflow.flow.Action action) {
+        return switch (action) {
+            case ListAction a -> false;
+            case NestedFlow a -> false;
+            case Recognition a -> true;
+            case Detection a -> true;
+            case ObjectSelector a -> true;
+            case ServiceCall a -> true;
+            case BranchSelector a -> true;
+        };
+    }
+}

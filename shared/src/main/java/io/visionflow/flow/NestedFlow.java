@@ -1,0 +1,5 @@
+package io.visionflow.flow;
+
+/** Runs another flow's top node on the same record (and in the same scope). */
+public record NestedFlow(String id, String flow) implements Action {
+}

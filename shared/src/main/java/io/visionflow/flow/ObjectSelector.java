@@ -1,0 +1,25 @@
+package io.visionflow.flow;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Detects objects (1 credit), keeps those over {@code minProb} and {@code minArea} (a fraction of
+ * the image) whose label is in {@code labels} (all when empty), crops each with {@code padding}
+ * pixels around it, and runs {@code action} and the branch of the object's label on every crop.
+ * Results of those actions are merged into each object of {@code outputField}.
+ */
+public record ObjectSelector(String id, String task, String outputField, double minProb, double minArea,
+                             List<String> labels, int padding, Action action, List<Branch> branches)
+        implements Action {
+    public static final double DEFAULT_MIN_PROB = 0.3;
+
+    public ObjectSelector {
+        labels = List.copyOf(labels);
+        branches = List.copyOf(branches);
+    }
+
+    public Optional<Branch> branch(String label) {
+        return branches.stream().filter(b -> b.label().equals(label)).findFirst();
+    }
+}

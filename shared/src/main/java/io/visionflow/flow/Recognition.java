@@ -1,0 +1,5 @@
+package io.visionflow.flow;
+
+/** Classifies the image with a classification task; 1 credit. {@code topK} null means every label. */
+public record Recognition(String id, String task, String outputField, Integer topK) implements Action {
+}

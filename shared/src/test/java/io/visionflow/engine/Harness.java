@@ -1,0 +1,111 @@
+package io.visionflow.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.flow.FlowDefinition;
+import io.visionflow.flow.FlowValidator;
+import io.visionflow.image.MemoryImageStore;
+import io.visionflow.service.ImageService;
+import io.visionflow.service.ServiceCatalog;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Validates flows against {@link PixelTasks} and runs them with the in-process driver. */
+final class Harness implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final PixelTasks tasks = new PixelTasks();
+    final Map<String, FlowDefinition> flows = new ConcurrentHashMap<>();
+    final List<ImageService> services = new ArrayList<>();
+    final InProcessDriver driver = new InProcessDriver(16);
+    Duration deadline = Duration.ofSeconds(30);
+
+    FlowValidator validator() {
+        return new FlowValidator(tasks, id -> Optional.ofNullable(flows.get(id)),
+                new ServiceCatalog(services).names(), FlowValidator.Limits.defaults());
+    }
+
+    /** Validates and stores a flow under {@code id}; fails the test when it is not valid. */
+    FlowDefinition save(String id, String json) {
+        FlowValidator.Validation v = validator().validate(parse(json), id);
+        assertThat(v.problems()).as("problems of flow " + id).isEmpty();
+        flows.put(id, v.definition());
+        return v.definition();
+    }
+
+    RunResult run(FlowDefinition flow, ObjectNode... records) {
+        StepContext context = new StepContext(tasks, id -> Optional.ofNullable(flows.get(id)), tasks,
+                new MemoryImageStore(), new ServiceCatalog(services));
+        return driver.run(flow, List.of(records), context, Harness::decode, deadline);
+    }
+
+    RunResult run(String flowJson, BufferedImage... images) {
+        FlowDefinition flow = save("flow-under-test", flowJson);
+        ObjectNode[] records = new ObjectNode[images.length];
+        for (int i = 0; i < images.length; i++) {
+            records[i] = record(images[i]);
+        }
+        return run(flow, records);
+    }
+
+    static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static ObjectNode record(BufferedImage image) {
+        ObjectNode r = JSON.createObjectNode();
+        r.put("_base64", png(image));
+        return r;
+    }
+
+    static String png(BufferedImage image) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ImageIO.write(image, "png", out);
+            return Base64.getEncoder().encodeToString(out.toByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Test loader: PNG from {@code _base64}; anything else fails the record with a 400. */
+    static BufferedImage decode(ObjectNode record) throws StepFailure {
+        JsonNode b64 = record.get("_base64");
+        if (b64 == null) {
+            throw new StepFailure(400, "record has no image");
+        }
+        try {
+            BufferedImage img = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(b64.asText())));
+            if (img == null) {
+                throw new StepFailure(400, "not an image");
+            }
+            return img;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new StepFailure(400, "not an image: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+}
