@@ -271,8 +271,8 @@ public final class FlowParser {
             } else {
                 action = action(a, bp + ".action", depth + 1);
             }
-            if (label != null && action != null) {
-                out.add(new Branch(label, action));
+            if (label != null) {
+                out.add(new Branch(label, action)); // a null action only survives in a partial tree
             }
         }
         return out;

@@ -79,7 +79,10 @@ public final class FlowValidator {
     }
 
     /** Who writes a field of a scope; a branch selector's field may be read by a later selector of a sequence. */
-    private record Writer(String path, boolean label) {
+    private record Writer(String path, boolean label, String via) {
+        String describe(String field) {
+            return "output field \"" + field + "\"" + (via == null ? "" : " of nested flow \"" + via + "\"");
+        }
     }
 
     /** One validation pass; {@code scope} maps each written field to its writer. */
@@ -175,7 +178,7 @@ public final class FlowValidator {
                     }
                     Writer first = added.putIfAbsent(field, writer);
                     if (first != null) {
-                        problem(writer.path, "output field \"" + field + "\" is also written by " + first.path
+                        problem(writer.path, writer.describe(field) + " is also written by " + first.path
                                 + ", which may run at the same time");
                     }
                 });
@@ -240,7 +243,7 @@ public final class FlowValidator {
                 fork.forEach((field, writer) -> {
                     Writer first = afterAction.get(field);
                     if (first != null) {
-                        problem(writer.path, "output field \"" + field + "\" is also written by " + first.path
+                        problem(writer.path, writer.describe(field) + " is also written by " + first.path
                                 + ", which runs on the same objects");
                     }
                 });
@@ -320,7 +323,8 @@ public final class FlowValidator {
             }
             Writer first = scope.get(field);
             if (first == null) {
-                scope.put(field, new Writer(path, label));
+                // writes inside a nested flow are located at the node that nests it
+                scope.put(field, nestedAt == null ? new Writer(path, label, null) : new Writer(nestedAt, label, nestedFlow));
             } else if (!(label && first.label())) {
                 // a selector may read the label an earlier selector wrote (that forces its branch)
                 problem(path, "output field \"" + field + "\" is also written by " + first.path());
