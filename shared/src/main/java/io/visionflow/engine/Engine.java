@@ -1,0 +1,85 @@
+package io.visionflow.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.flow.FlowCatalog;
+import io.visionflow.flow.FlowDefinition;
+import io.visionflow.flow.FlowValidator;
+import io.visionflow.flow.Problem;
+import io.visionflow.image.MemoryImageStore;
+import io.visionflow.service.ServiceCatalog;
+import io.visionflow.task.TaskCatalog;
+import io.visionflow.task.TaskRunners;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The engine's front door for one process: validates flows and runs them in-process over records.
+ * {@code Engine.create(cfg -> ...)} wires the catalogs, runners and limits.
+ */
+public final class Engine implements AutoCloseable {
+    private final Config config;
+    private final InProcessDriver driver;
+
+    /** What an engine is made of; every field but the catalogs has a default. */
+    public static final class Config {
+        public TaskCatalog tasks;
+        public FlowCatalog flows = id -> Optional.empty();
+        public TaskRunners runners;
+        public ServiceCatalog services = ServiceCatalog.empty();
+        public RecordLoader loader;
+        public int maxConcurrency = 32;
+        public Duration deadline = Duration.ofSeconds(60);
+        public FlowValidator.Limits limits = FlowValidator.Limits.defaults();
+    }
+
+    private Engine(Config config) {
+        this.config = config;
+        this.driver = new InProcessDriver(config.maxConcurrency);
+    }
+
+    public static Engine create(Consumer<Config> configure) {
+        Config c = new Config();
+        configure.accept(c);
+        Objects.requireNonNull(c.tasks, "tasks");
+        Objects.requireNonNull(c.runners, "runners");
+        Objects.requireNonNull(c.loader, "loader");
+        return new Engine(c);
+    }
+
+    public FlowValidator validator() {
+        return new FlowValidator(config.tasks, config.flows, config.services.names(), config.limits);
+    }
+
+    /** Parses and validates flow JSON; {@code selfId} is the id of the flow being saved, null for a new one. */
+    public FlowValidator.Validation validate(JsonNode json, String selfId) {
+        return validator().validate(json, selfId);
+    }
+
+    /** Runs a stored flow; it is checked again first, since its tasks or nested flows may have changed. */
+    public RunResult process(String flowId, List<ObjectNode> records) throws FlowException {
+        FlowDefinition flow = config.flows.find(flowId).orElseThrow(() ->
+                new FlowException(404, "no flow with id \"" + flowId + "\"", List.of()));
+        List<Problem> problems = validator().check(flow, flowId);
+        if (!problems.isEmpty()) {
+            throw new FlowException(409, "flow \"" + flowId + "\" is not valid: " + problems.get(0), problems);
+        }
+        return run(flow, records);
+    }
+
+    /** Runs a definition that is already valid. */
+    public RunResult run(FlowDefinition flow, List<ObjectNode> records) {
+        StepContext context = new StepContext(config.tasks, config.flows, config.runners, new MemoryImageStore(),
+                config.services);
+        return driver.run(flow, records, context, config.loader, config.deadline);
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+}
