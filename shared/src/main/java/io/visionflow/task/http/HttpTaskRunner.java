@@ -127,8 +127,6 @@ public final class HttpTaskRunner implements TaskRunner {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<Duration, HttpClient> CLIENTS = new ConcurrentHashMap<>();
     private static final int SNIPPET = 200;
-    private static final Set<String> RESTRICTED_HEADERS =
-            Set.of("connection", "content-length", "expect", "host", "upgrade");
 
     private final Task task;
     private final HttpBackend backend;
@@ -161,10 +159,14 @@ public final class HttpTaskRunner implements TaskRunner {
         }
         this.backend = http;
         this.uri = parseUrl(http.url());
+        // Fail at registration, not on every call: the builder rejects restricted names (Host,
+        // Content-Length, ...) and characters that are not allowed in headers.
+        HttpRequest.Builder probe = HttpRequest.newBuilder(uri);
         for (Map.Entry<String, String> h : http.headers().entrySet()) {
-            if (h.getKey() == null || h.getKey().isBlank() || h.getValue() == null
-                    || RESTRICTED_HEADERS.contains(h.getKey().toLowerCase(Locale.ROOT))) {
-                throw new IllegalArgumentException("header \"" + h.getKey() + "\" cannot be set on an http backend");
+            try {
+                probe.setHeader(h.getKey(), h.getValue());
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new IllegalArgumentException("header \"" + h.getKey() + "\" cannot be set on an http backend", e);
             }
         }
     }
@@ -268,6 +270,9 @@ public final class HttpTaskRunner implements TaskRunner {
         byte[] body = requestBody(image, keepProb);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(settings.callTimeout())
+                // No h2c upgrade on plain http: several model servers (uvicorn, some proxies)
+                // mishandle an upgrade request that carries a body. https still negotiates HTTP/2.
+                .version(uri.getScheme().equalsIgnoreCase("http") ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
@@ -288,6 +293,12 @@ public final class HttpTaskRunner implements TaskRunner {
         }
         if (root == null || !root.isObject()) {
             throw malformed("the answer is not a JSON object");
+        }
+        // Some servers report a failed request in the envelope with HTTP 200.
+        int envelopeCode = root.path("status").path("code").asInt(200);
+        if (envelopeCode >= 400) {
+            throw new TaskException(502, "remote model server " + where() + " answered status " + envelopeCode
+                    + remoteDetail(response.body()));
         }
         JsonNode records = root.get("records");
         if (records == null || !records.isArray() || records.isEmpty()) {

@@ -335,6 +335,23 @@ class HttpTaskRunnerTest {
     }
 
     @Test
+    void envelopeErrorWithHttp200Is502() {
+        server.respond("/c", 200, "{\"records\": [], \"status\": {\"code\": 429, \"text\": \"Too many requests\"}}");
+        try (HttpTaskRunner runner = classifier("/c")) {
+            assertTaskException(() -> runner.classify(image(8, 8)), 502, "status 429", "Too many requests");
+        }
+    }
+
+    @Test
+    void usesHttp11WithoutUpgradeOnPlainHttp() throws Exception {
+        server.classify("/c", Map.of("Car", 1.0));
+        try (HttpTaskRunner runner = classifier("/c")) {
+            runner.classify(image(8, 8));
+        }
+        assertThat(server.lastRequest("/c").header("Upgrade")).isNull();
+    }
+
+    @Test
     void recordStatusOkIsAccepted() throws Exception {
         server.respond("/c", 200,
                 "{\"records\": [{\"_status\": {\"code\": 200, \"text\": \"OK\"}, \"labels\": [{\"name\": \"Car\", \"prob\": 1}]}]}");
@@ -372,6 +389,10 @@ class HttpTaskRunnerTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new HttpTaskRunner(task(TaskKind.CLASSIFICATION, "http://x/", Map.of("Host", "y"), null)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Host");
+        assertThatThrownBy(() -> new HttpTaskRunner(task(TaskKind.CLASSIFICATION, "http://x/", Map.of("Bad Name", "y"), null)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Bad Name");
+        assertThatThrownBy(() -> new HttpTaskRunner(task(TaskKind.CLASSIFICATION, "http://x/", Map.of("X-A", "line\nbreak"), null)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("X-A");
         Task onnx = new Task("t", "n", TaskKind.CLASSIFICATION, VEHICLES, new OnnxBackend("m", null, null));
         assertThatThrownBy(() -> new HttpTaskRunner(onnx)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> FAST.withCallTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
