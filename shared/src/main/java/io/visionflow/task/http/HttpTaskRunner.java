@@ -1,0 +1,604 @@
+package io.visionflow.task.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.task.Box;
+import io.visionflow.task.Classification;
+import io.visionflow.task.DetectedObject;
+import io.visionflow.task.HttpBackend;
+import io.visionflow.task.Label;
+import io.visionflow.task.LabelProb;
+import io.visionflow.task.Task;
+import io.visionflow.task.TaskException;
+import io.visionflow.task.TaskKind;
+import io.visionflow.task.TaskRunner;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+
+/**
+ * Runs a task whose backend is a remote model server ({@link HttpBackend}) speaking the
+ * classify/detect wire format of DESIGN sections 1 and 3: {@code POST url} with
+ * {@code {"records": [{"_base64": <image>}], "task"?: <remote task id>}} (detection also sends
+ * {@code keep_prob}) and the backend's headers; the answer is read from the first record's
+ * {@code best_label}/{@code labels} or {@code _objects}.
+ *
+ * <p>Every failure is a {@link TaskException}: 504 when the call times out (connect or whole call),
+ * 502 for everything the remote side got wrong (unreachable, non-2xx, redirect, oversized or
+ * malformed answer, a record {@code _status} of 400 or more). Label names are mapped to the local
+ * task's label ids; a name the local task does not know keeps its name and gets a {@code null} id.
+ *
+ * <p>Thread-safe and cheap: runners share one {@link HttpClient} per connect timeout, so creating a
+ * runner per task does not create connection pools.
+ */
+public final class HttpTaskRunner implements TaskRunner {
+
+    /** How the image travels in {@code _base64}. */
+    public enum ImageFormat {
+        /** Lossy but small; transparent pixels are flattened on white. */
+        JPEG,
+        /** Lossless: for servers (or tests) that must see exact pixel values. */
+        PNG
+    }
+
+    /**
+     * @param connectTimeout   time to open the TCP/TLS connection
+     * @param callTimeout      time for the whole call, from sending to the last byte of the answer
+     * @param maxResponseBytes larger answers are refused (a remote server must not exhaust memory)
+     * @param imageFormat      encoding of the image sent
+     * @param jpegQuality      0..1, for {@link ImageFormat#JPEG}
+     */
+    public record Settings(Duration connectTimeout, Duration callTimeout, long maxResponseBytes,
+                           ImageFormat imageFormat, float jpegQuality) {
+        public static final Settings DEFAULTS =
+                new Settings(Duration.ofSeconds(5), Duration.ofSeconds(30), 8L << 20, ImageFormat.JPEG, 0.92f);
+
+        public Settings {
+            requirePositive(connectTimeout, "connectTimeout");
+            requirePositive(callTimeout, "callTimeout");
+            if (maxResponseBytes <= 0 || maxResponseBytes > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("maxResponseBytes must be between 1 and 2^31 - 9");
+            }
+            Objects.requireNonNull(imageFormat, "imageFormat");
+            if (!(jpegQuality > 0 && jpegQuality <= 1)) {
+                throw new IllegalArgumentException("jpegQuality must be in (0, 1]");
+            }
+        }
+
+        public Settings withConnectTimeout(Duration d) {
+            return new Settings(d, callTimeout, maxResponseBytes, imageFormat, jpegQuality);
+        }
+
+        public Settings withCallTimeout(Duration d) {
+            return new Settings(connectTimeout, d, maxResponseBytes, imageFormat, jpegQuality);
+        }
+
+        public Settings withMaxResponseBytes(long n) {
+            return new Settings(connectTimeout, callTimeout, n, imageFormat, jpegQuality);
+        }
+
+        public Settings withImageFormat(ImageFormat f) {
+            return new Settings(connectTimeout, callTimeout, maxResponseBytes, f, jpegQuality);
+        }
+
+        private static void requirePositive(Duration d, String name) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive");
+            }
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<Duration, HttpClient> CLIENTS = new ConcurrentHashMap<>();
+    private static final int SNIPPET = 200;
+
+    private final Task task;
+    private final HttpBackend backend;
+    private final URI uri;
+    private final Settings settings;
+    private final HttpClient client;
+
+    /** A runner with {@link Settings#DEFAULTS}. */
+    public HttpTaskRunner(Task task) {
+        this(task, Settings.DEFAULTS);
+    }
+
+    /** A runner on the process-wide client for {@code settings.connectTimeout()}. */
+    public HttpTaskRunner(Task task, Settings settings) {
+        this(task, settings, sharedClient(settings.connectTimeout()));
+    }
+
+    /**
+     * A runner on a caller-owned client (whose own connect timeout then applies).
+     *
+     * @throws IllegalArgumentException when the task's backend is not http, its URL is not an
+     *                                  absolute http(s) URL or a header cannot be sent
+     */
+    public HttpTaskRunner(Task task, Settings settings, HttpClient client) {
+        this.task = Objects.requireNonNull(task, "task");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.client = Objects.requireNonNull(client, "client");
+        if (!(task.backend() instanceof HttpBackend http)) {
+            throw new IllegalArgumentException("task " + task.id() + " does not have an http backend");
+        }
+        this.backend = http;
+        this.uri = parseUrl(http.url());
+        // Fail at registration, not on every call: the builder rejects restricted names (Host,
+        // Content-Length, ...) and characters that are not allowed in headers.
+        HttpRequest.Builder probe = HttpRequest.newBuilder(uri);
+        for (Map.Entry<String, String> h : http.headers().entrySet()) {
+            try {
+                probe.setHeader(h.getKey(), h.getValue());
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new IllegalArgumentException("header \"" + h.getKey() + "\" cannot be set on an http backend", e);
+            }
+        }
+    }
+
+    /**
+     * The client shared by every runner with this connect timeout. Redirects are not followed: a
+     * model endpoint that moves is a configuration error, and following one would send the image
+     * and the backend's credentials to wherever the redirect points.
+     */
+    public static HttpClient sharedClient(Duration connectTimeout) {
+        return CLIENTS.computeIfAbsent(connectTimeout, t -> HttpClient.newBuilder()
+                .connectTimeout(t)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build());
+    }
+
+    public Task task() {
+        return task;
+    }
+
+    @Override
+    public Classification classify(BufferedImage image) throws TaskException {
+        requireKind(TaskKind.CLASSIFICATION);
+        JsonNode record = call(image, null);
+        JsonNode labels = record.get("labels");
+        List<LabelProb> result = new ArrayList<>();
+        if (labels != null && !labels.isNull()) {
+            if (!labels.isArray()) {
+                throw malformed("\"labels\" is not a list");
+            }
+            for (int i = 0; i < labels.size(); i++) {
+                result.add(labelProb(labels.get(i), "labels[" + i + "]"));
+            }
+        } else if (record.hasNonNull("best_label")) {
+            result.add(labelProb(record.get("best_label"), "best_label"));
+        } else {
+            throw malformed("the record has neither \"labels\" nor \"best_label\"");
+        }
+        if (result.isEmpty()) {
+            throw malformed("\"labels\" is empty");
+        }
+        // The runner contract is "every label of the task": labels the server left out (a top-k
+        // answer) are listed with probability 0 rather than silently missing.
+        Set<String> seen = new HashSet<>();
+        result.forEach(l -> seen.add(l.name()));
+        for (Label local : task.labels()) {
+            if (!seen.contains(local.name())) {
+                result.add(new LabelProb(local.id(), local.name(), 0));
+            }
+        }
+        return new Classification(result);
+    }
+
+    @Override
+    public List<DetectedObject> detect(BufferedImage image, double minProb) throws TaskException {
+        requireKind(TaskKind.DETECTION);
+        JsonNode record = call(image, minProb);
+        JsonNode objects = record.get("_objects");
+        if (objects == null || !objects.isArray()) {
+            throw malformed(objects == null ? "the record has no \"_objects\"" : "\"_objects\" is not a list");
+        }
+        List<DetectedObject> result = new ArrayList<>();
+        for (int i = 0; i < objects.size(); i++) {
+            String where = "_objects[" + i + "]";
+            JsonNode o = objects.get(i);
+            if (!o.isObject()) {
+                throw malformed(where + " is not an object");
+            }
+            String name = text(o, "name", where);
+            double prob = prob(o, where);
+            JsonNode bb = o.get("bound_box");
+            if (bb == null || !bb.isArray() || bb.size() != 4) {
+                throw malformed(where + ".bound_box is not a list of 4 numbers");
+            }
+            double[] c = new double[4];
+            for (int k = 0; k < 4; k++) {
+                if (!bb.get(k).isNumber() || !Double.isFinite(bb.get(k).asDouble())) {
+                    throw malformed(where + ".bound_box[" + k + "] is not a number");
+                }
+                c[k] = bb.get(k).asDouble();
+            }
+            if (prob < minProb) {
+                continue;
+            }
+            Box box = new Box(Math.min(c[0], c[2]), Math.min(c[1], c[3]), Math.max(c[0], c[2]), Math.max(c[1], c[3]))
+                    .clip(image.getWidth(), image.getHeight());
+            result.add(new DetectedObject(localId(name), name, prob, box));
+        }
+        result.sort(Comparator.comparingDouble(DetectedObject::prob).reversed());
+        return result;
+    }
+
+    private void requireKind(TaskKind kind) throws TaskException {
+        if (task.kind() != kind) {
+            throw new TaskException(500, "task " + task.id() + " is a " + task.kind().wire() + " task");
+        }
+    }
+
+    /** Sends one record and returns the first record of the answer, after every transport and status check. */
+    private JsonNode call(BufferedImage image, Double keepProb) throws TaskException {
+        byte[] body = requestBody(image, keepProb);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                .timeout(settings.callTimeout())
+                // No h2c upgrade on plain http: several model servers (uvicorn, some proxies)
+                // mishandle an upgrade request that carries a body. https still negotiates HTTP/2.
+                .version(uri.getScheme().equalsIgnoreCase("http") ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        backend.headers().forEach(request::setHeader);
+
+        HttpResponse<byte[]> response = send(request.build());
+        int status = response.statusCode();
+        if (status < 200 || status > 299) {
+            throw new TaskException(502, "remote model server " + where() + " answered HTTP " + status
+                    + remoteDetail(response.body()));
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new TaskException(502, "remote model server " + where() + " answered invalid JSON: "
+                    + snippet(response.body()), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw malformed("the answer is not a JSON object");
+        }
+        // Some servers report a failed request in the envelope with HTTP 200.
+        int envelopeCode = root.path("status").path("code").asInt(200);
+        if (envelopeCode >= 400) {
+            throw new TaskException(502, "remote model server " + where() + " answered status " + envelopeCode
+                    + remoteDetail(response.body()));
+        }
+        JsonNode records = root.get("records");
+        if (records == null || !records.isArray() || records.isEmpty()) {
+            throw malformed("the answer has no \"records\" list with a record");
+        }
+        JsonNode record = records.get(0);
+        if (!record.isObject()) {
+            throw malformed("records[0] is not an object");
+        }
+        JsonNode recordStatus = record.get("_status");
+        if (recordStatus != null && recordStatus.isObject()) {
+            int code = recordStatus.path("code").asInt(200);
+            if (code >= 400) {
+                String text = recordStatus.path("text").asText("");
+                throw new TaskException(502, "remote model server " + where() + " failed the record: " + code
+                        + (text.isEmpty() ? "" : " " + text));
+            }
+        }
+        return record;
+    }
+
+    private HttpResponse<byte[]> send(HttpRequest request) throws TaskException {
+        long timeoutNanos = settings.callTimeout().toNanos();
+        CompletableFuture<HttpResponse<byte[]>> future =
+                client.sendAsync(request, info -> new CappedBody(settings.maxResponseBytes(),
+                        info.headers().firstValueAsLong("Content-Length").orElse(-1)));
+        try {
+            // request.timeout() only covers the wait for the response headers; a server that then
+            // trickles its body slowly is bounded here.
+            return future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw timeout(e);
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new TaskException(504, "call to remote model server " + where() + " was interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof HttpConnectTimeoutException) {
+                throw new TaskException(504, "connecting to remote model server " + where() + " timed out after "
+                        + settings.connectTimeout().toMillis() + " ms", cause);
+            }
+            if (cause instanceof HttpTimeoutException) {
+                throw timeout(cause);
+            }
+            TooLarge tooLarge = find(cause, TooLarge.class);
+            if (tooLarge != null) {
+                throw new TaskException(502, "remote model server " + where() + " answered more than "
+                        + settings.maxResponseBytes() + " bytes", cause);
+            }
+            if (find(cause, ConnectException.class) != null) {
+                throw new TaskException(502, "cannot reach remote model server " + where() + ": connection refused", cause);
+            }
+            throw new TaskException(502, "cannot reach remote model server " + where() + ": " + describe(cause), cause);
+        }
+    }
+
+    private TaskException timeout(Throwable cause) {
+        return new TaskException(504, "remote model server " + where() + " did not answer within "
+                + settings.callTimeout().toMillis() + " ms", cause);
+    }
+
+    private byte[] requestBody(BufferedImage image, Double keepProb) throws TaskException {
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode records = body.putArray("records");
+        records.addObject().put("_base64", Base64.getEncoder().encodeToString(encode(image)));
+        if (backend.task() != null) {
+            body.put("task", backend.task());
+        }
+        if (keepProb != null) {
+            body.put("keep_prob", keepProb);
+        }
+        try {
+            return JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new TaskException(500, "cannot write the request to " + where(), e);
+        }
+    }
+
+    private byte[] encode(BufferedImage image) throws TaskException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            if (settings.imageFormat() == ImageFormat.PNG) {
+                if (!ImageIO.write(image, "png", out)) {
+                    throw new IOException("no PNG writer");
+                }
+                return out.toByteArray();
+            }
+            BufferedImage rgb = toRgb(image);
+            Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("jpeg");
+            if (!writers.hasNext()) {
+                throw new IOException("no JPEG writer");
+            }
+            ImageWriter writer = writers.next();
+            try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+                writer.setOutput(ios);
+                ImageWriteParam param = writer.getDefaultWriteParam();
+                param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+                param.setCompressionQuality(settings.jpegQuality());
+                writer.write(null, new IIOImage(rgb, null, null), param);
+            } finally {
+                writer.dispose();
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new TaskException(500, "cannot encode the image for " + where() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** JPEG has no alpha, and writers mis-colour ARGB rasters instead of failing. */
+    private static BufferedImage toRgb(BufferedImage image) {
+        if (image.getType() == BufferedImage.TYPE_INT_RGB || image.getType() == BufferedImage.TYPE_3BYTE_BGR) {
+            return image;
+        }
+        BufferedImage rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = rgb.createGraphics();
+        try {
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, image.getWidth(), image.getHeight());
+            g.drawImage(image, 0, 0, null);
+        } finally {
+            g.dispose();
+        }
+        return rgb;
+    }
+
+    private LabelProb labelProb(JsonNode node, String where) throws TaskException {
+        if (node == null || !node.isObject()) {
+            throw malformed(where + " is not an object");
+        }
+        String name = text(node, "name", where);
+        return new LabelProb(localId(name), name, prob(node, where));
+    }
+
+    private String localId(String name) {
+        return task.label(name).map(Label::id).orElse(null);
+    }
+
+    private String text(JsonNode node, String field, String where) throws TaskException {
+        JsonNode v = node.get(field);
+        if (v == null || !v.isTextual() || v.asText().isEmpty()) {
+            throw malformed(where + "." + field + " is missing or not a string");
+        }
+        return v.asText();
+    }
+
+    private double prob(JsonNode node, String where) throws TaskException {
+        JsonNode v = node.get("prob");
+        if (v == null || !v.isNumber()) {
+            throw malformed(where + ".prob is missing or not a number");
+        }
+        double p = v.asDouble();
+        if (!(p >= 0 && p <= 1)) {
+            throw malformed(where + ".prob " + v + " is not between 0 and 1");
+        }
+        return p;
+    }
+
+    private TaskException malformed(String why) {
+        return new TaskException(502, "remote model server " + where() + " answered an unexpected result: " + why);
+    }
+
+    /** Host and path only: the query string may carry a key. */
+    private String where() {
+        return uri.getScheme() + "://" + uri.getAuthority() + (uri.getRawPath() == null ? "" : uri.getRawPath());
+    }
+
+    /** The error text of a Visionflow-style error body ({@code detail} or {@code status.text}), else a snippet. */
+    private static String remoteDetail(byte[] body) {
+        if (body == null || body.length == 0) {
+            return "";
+        }
+        try {
+            JsonNode root = JSON.readTree(body);
+            if (root != null && root.isObject()) {
+                String detail = root.path("detail").asText("");
+                if (detail.isEmpty()) {
+                    detail = root.path("status").path("text").asText("");
+                }
+                if (!detail.isEmpty()) {
+                    return ": " + truncate(detail);
+                }
+            }
+        } catch (IOException ignored) {
+            // not JSON: fall back to the raw text
+        }
+        return ": " + snippet(body);
+    }
+
+    private static String snippet(byte[] body) {
+        return truncate(new String(body, 0, Math.min(body.length, SNIPPET * 4), StandardCharsets.UTF_8).strip());
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= SNIPPET ? s : s.substring(0, SNIPPET) + "...";
+    }
+
+    private static String describe(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String msg = root.getMessage();
+        return root.getClass().getSimpleName() + (msg == null ? "" : " " + msg);
+    }
+
+    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return type.cast(c);
+            }
+        }
+        return null;
+    }
+
+    private static URI parseUrl(String url) {
+        URI u;
+        try {
+            u = URI.create(Objects.requireNonNull(url, "url"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("http backend url is not a valid URL: " + url, e);
+        }
+        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || u.getHost() == null) {
+            throw new IllegalArgumentException("http backend url must be an absolute http or https URL: " + url);
+        }
+        return u;
+    }
+
+    private static final class TooLarge extends IOException {
+        TooLarge() {
+            super("response too large");
+        }
+    }
+
+    /** Collects the body but gives up (and drops the connection) as soon as it exceeds the cap. */
+    private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final long cap;
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private final List<ByteBuffer> parts = new ArrayList<>();
+        private Flow.Subscription subscription;
+        private long size;
+
+        CappedBody(long cap, long contentLength) {
+            this.cap = cap;
+            if (contentLength > cap) {
+                result.completeExceptionally(new TooLarge());
+            }
+        }
+
+        @Override
+        public CompletableFuture<byte[]> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            if (result.isDone()) {
+                s.cancel();
+            } else {
+                s.request(Long.MAX_VALUE);
+            }
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            if (result.isDone()) {
+                return;
+            }
+            for (ByteBuffer b : items) {
+                size += b.remaining();
+                parts.add(b);
+            }
+            if (size > cap) {
+                parts.clear();
+                subscription.cancel();
+                result.completeExceptionally(new TooLarge());
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            result.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            if (result.isDone()) {
+                return;
+            }
+            byte[] all = new byte[(int) size];
+            int at = 0;
+            for (ByteBuffer b : parts) {
+                int n = b.remaining();
+                b.get(all, at, n);
+                at += n;
+            }
+            result.complete(all);
+        }
+    }
+}
