@@ -95,6 +95,12 @@ class ImageDecoderTest {
     }
 
     @Test
+    void convertsEmbeddedColourProfileToSrgb() throws Exception {
+        // Stored samples are (40,160,90) in Adobe RGB; ImageMagick converts them to sRGB (0,161,84).
+        assertColor(ImageDecoder.decode(resource("adobe-rgb.jpg")), 8, 8, 0x00A154, 3);
+    }
+
+    @Test
     void keepsGrayLevelsOfGrayscaleJpegAndPng() throws Exception {
         BufferedImage gray = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY);
         Graphics2D g = gray.createGraphics();
