@@ -28,6 +28,8 @@ import javax.net.ssl.SSLException;
  * Fetches {@code _url} images with {@link HttpClient}: http and https only, a connect timeout and a
  * total timeout that also covers the body, a size cap enforced while the body streams, and
  * redirects followed by hand so that every hop passes the {@link AddressPolicy}.
+ *
+ * <p>Thread-safe; share one instance, since each holds an {@link HttpClient} with its own threads.
  */
 public final class HttpUrlFetcher implements UrlFetcher {
 
@@ -64,6 +66,11 @@ public final class HttpUrlFetcher implements UrlFetcher {
     private final Options options;
     private final AddressPolicy policy;
     private final HttpClient client;
+
+    /** Default {@link Options}; the policy is explicit so that nobody fetches without one by accident. */
+    public HttpUrlFetcher(AddressPolicy policy) {
+        this(Options.defaults(), policy);
+    }
 
     public HttpUrlFetcher(Options options, AddressPolicy policy) {
         this.options = options;

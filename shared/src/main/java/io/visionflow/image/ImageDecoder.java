@@ -104,7 +104,9 @@ public final class ImageDecoder {
             }
             // The header passed the limits, but guard against a reader whose pixels disagree with it.
             limits.checkDimensions(decoded.getWidth(), decoded.getHeight());
-            return orient(toRgb(decoded), info.orientation());
+            BufferedImage rgb = toRgb(decoded);
+            decoded = null; // lets the reader's raster go before the rotated copy is allocated
+            return orient(rgb, info.orientation());
         } catch (IOException | RuntimeException e) {
             throw corrupt(format, e);
         } catch (OutOfMemoryError e) {
