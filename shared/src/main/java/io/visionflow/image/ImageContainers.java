@@ -141,6 +141,20 @@ final class ImageContainers {
     }
 
     /**
+     * Counts start-of-scan markers. Entropy-coded data stuffs every 0xFF with 0x00, so each FF DA is
+     * a real marker (an embedded EXIF thumbnail adds its own few).
+     */
+    static int jpegScanCount(byte[] b) {
+        int count = 0;
+        for (int i = 0; i + 1 < b.length; i++) {
+            if (b[i] == (byte) 0xFF && b[i + 1] == (byte) 0xDA) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /**
      * A copy of a PNG with only the chunks that define pixels (critical chunks and tRNS). Ancillary
      * chunks such as zTXt, iTXt and iCCP are compressed and would be inflated by the reader without
      * a bound; animation chunks are dropped so the default image is what decodes. A damaged chunk

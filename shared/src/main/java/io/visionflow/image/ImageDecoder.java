@@ -40,6 +40,7 @@ public final class ImageDecoder {
 
     private static final ImageReaderSpi JPEG_SPI = registered(JPEGImageReaderSpi.class, JPEGImageReaderSpi::new);
     private static final ImageReaderSpi WEBP_SPI = registered(WebPImageReaderSpi.class, WebPImageReaderSpi::new);
+    static final int MAX_JPEG_SCANS = 500;
     private static final String ACCEPTED = "send JPEG, PNG, GIF, BMP or WebP";
 
     private ImageDecoder() {
@@ -78,6 +79,8 @@ public final class ImageDecoder {
             checkGifScreen(bytes, limits);
         } else if (format == ImageFormat.BMP) {
             checkBmpHeader(bytes, limits);
+        } else if (format == ImageFormat.JPEG) {
+            checkJpegScans(bytes);
         }
         byte[] input = format == ImageFormat.PNG ? ImageContainers.pngPixelChunksOnly(bytes) : bytes;
         ImageReader reader = open(format, input);
@@ -145,6 +148,17 @@ public final class ImageDecoder {
             throw ImageException.badRequest("unsupported image format " + known.get() + "; " + ACCEPTED);
         }
         throw ImageException.badRequest("data is not a supported image; " + ACCEPTED);
+    }
+
+    /**
+     * Each progressive scan makes libjpeg pass over the whole coefficient buffer, so a small file
+     * with thousands of tiny scans can cost minutes of CPU; real encoders write about ten.
+     */
+    private static void checkJpegScans(byte[] b) throws ImageException {
+        int scans = ImageContainers.jpegScanCount(b);
+        if (scans > MAX_JPEG_SCANS) {
+            throw ImageException.badRequest("JPEG image has " + scans + " scans, over the limit of " + MAX_JPEG_SCANS);
+        }
     }
 
     /** A GIF's logical screen is allocated by some decoders regardless of the frame size. */

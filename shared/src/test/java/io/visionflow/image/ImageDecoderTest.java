@@ -273,6 +273,19 @@ class ImageDecoderTest {
     }
 
     @Test
+    void refusesJpegWithThousandsOfScans() {
+        byte[] jpeg = encode(quadrants(BufferedImage.TYPE_3BYTE_BGR), "jpeg");
+        int sos = indexOf(jpeg, new byte[] {(byte) 0xFF, (byte) 0xDA});
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(jpeg, 0, sos);
+        for (int i = 0; i < 2000; i++) { // minimal progressive-style scan headers with one data byte
+            out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xDA, 0, 8, 1, 1, 0, 0, 0x3F, 0, 0});
+        }
+        out.write(jpeg, sos, jpeg.length - sos);
+        assertStatus(out.toByteArray(), ImageLimits.defaults(), 400, "JPEG image has 2001 scans, over the limit of 500");
+    }
+
+    @Test
     void refusesTooLongSide() {
         assertStatus(pngHeaderOnly(40_000, 10), ImageLimits.defaults(), 413,
                 "image is 40000×10, a side over the limit of 30000 px");
