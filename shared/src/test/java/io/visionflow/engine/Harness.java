@@ -5,13 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.flow.FlowDefinition;
 import io.visionflow.flow.FlowValidator;
+import io.visionflow.image.AddressPolicy;
+import io.visionflow.image.HttpUrlFetcher;
+import io.visionflow.image.ImageLimits;
 import io.visionflow.image.MemoryImageStore;
+import io.visionflow.image.RecordImageSource;
 import io.visionflow.service.ImageService;
 import io.visionflow.service.ServiceCatalog;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -87,21 +90,12 @@ final class Harness implements AutoCloseable {
         }
     }
 
-    /** Test loader: PNG from {@code _base64}; anything else fails the record with a 400. */
+    /** The real record loader: {@code _base64} or {@code _url}, decoded within the default limits. */
+    static final RecordLoader LOADER = new ImageRecordLoader(
+            new RecordImageSource(new HttpUrlFetcher(AddressPolicy.ALLOW_ALL)), ImageLimits.defaults());
+
     static BufferedImage decode(ObjectNode record) throws StepFailure {
-        JsonNode b64 = record.get("_base64");
-        if (b64 == null) {
-            throw new StepFailure(400, "record has no image");
-        }
-        try {
-            BufferedImage img = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(b64.asText())));
-            if (img == null) {
-                throw new StepFailure(400, "not an image");
-            }
-            return img;
-        } catch (IOException | IllegalArgumentException e) {
-            throw new StepFailure(400, "not an image: " + e.getMessage());
-        }
+        return LOADER.load(record);
     }
 
     @Override
