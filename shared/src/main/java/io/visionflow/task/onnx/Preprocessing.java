@@ -5,7 +5,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
-import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -172,9 +171,6 @@ public record Preprocessing(
         BufferedImage canvas = new BufferedImage(inputWidth, inputHeight, BufferedImage.TYPE_INT_RGB);
         Graphics2D gr = canvas.createGraphics();
         try {
-            int pad = (int) Math.round(Math.max(0, Math.min(255, padValue)));
-            gr.setColor(new Color(pad, pad, pad));
-            gr.fillRect(0, 0, inputWidth, inputHeight);
             gr.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
             gr.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
             BufferedImage src = shrink(image, g.sx(), g.sy());
@@ -194,13 +190,22 @@ public record Preprocessing(
         }
         boolean bgr = channels == Channels.BGR;
         boolean nchw = layout == Layout.NCHW;
+        // Padding is written as a float so that e.g. 127.5 normalises to exactly 0 (PaddleOCR pads with 0).
+        int left = (int) Math.max(0, g.dx());
+        int top = (int) Math.max(0, g.dy());
+        int right = (int) Math.min(inputWidth, g.dx() + Math.round(w * g.sx()));
+        int bottom = (int) Math.min(inputHeight, g.dy() + Math.round(h * g.sy()));
+        float pad = padValue.floatValue();
         for (int i = 0; i < plane; i++) {
+            int x = i % inputWidth;
+            int y = i / inputWidth;
+            boolean inside = x >= left && x < right && y >= top && y < bottom;
             int p = argb[i];
-            int r = (p >> 16) & 0xff;
-            int gg = (p >> 8) & 0xff;
-            int b = p & 0xff;
-            int c0 = bgr ? b : r;
-            int c2 = bgr ? r : b;
+            float r = inside ? (p >> 16) & 0xff : pad;
+            float gg = inside ? (p >> 8) & 0xff : pad;
+            float b = inside ? p & 0xff : pad;
+            float c0 = bgr ? b : r;
+            float c2 = bgr ? r : b;
             if (nchw) {
                 data[i] = c0 * mul[0] + add[0];
                 data[plane + i] = gg * mul[1] + add[1];
