@@ -30,6 +30,7 @@ public final class OnnxTaskRunners implements TaskRunners, AutoCloseable {
     private final OrtSession.SessionOptions options;
     private final Map<String, OrtSession> sessions = new ConcurrentHashMap<>();
     private final Map<Key, OnnxTaskRunner> runners = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     private record Key(TaskKind kind, List<Label> labels, OnnxBackend backend) {
     }
@@ -39,6 +40,7 @@ public final class OnnxTaskRunners implements TaskRunners, AutoCloseable {
         this(models, 1);
     }
 
+    /** @param intraOpThreads threads ONNX Runtime may use inside one model call */
     public OnnxTaskRunners(ModelSource models, int intraOpThreads) {
         this.models = models;
         this.options = sessionOptions(intraOpThreads);
@@ -67,10 +69,13 @@ public final class OnnxTaskRunners implements TaskRunners, AutoCloseable {
         }
         Key key = new Key(task.kind(), task.labels(), backend);
         OnnxTaskRunner runner = runners.get(key);
-        if (runner != null) {
+        if (runner != null && !closed) {
             return runner;
         }
         synchronized (this) {
+            if (closed) {
+                throw new TaskException(503, "the model runners are shut down");
+            }
             runner = runners.get(key);
             if (runner == null) {
                 runner = new OnnxTaskRunner(task, session(backend.model()));
@@ -119,6 +124,10 @@ public final class OnnxTaskRunners implements TaskRunners, AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         runners.clear();
         sessions.values().forEach(OnnxTaskRunner::closeQuietly);
         sessions.clear();

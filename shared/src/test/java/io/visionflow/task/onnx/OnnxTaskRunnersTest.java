@@ -75,6 +75,17 @@ class OnnxTaskRunnersTest {
     }
 
     @Test
+    void closedRunnersRefuseNewWork() throws Exception {
+        OnnxTaskRunners own = new OnnxTaskRunners(PretrainedModels.modelSource());
+        own.runnerFor(PretrainedModels.textOrientation()).classify(IMAGE);
+        own.close();
+        own.close();
+
+        assertThatThrownBy(() -> own.runnerFor(PretrainedModels.textOrientation()))
+                .isInstanceOf(TaskException.class).hasMessage("the model runners are shut down");
+    }
+
+    @Test
     void wrongInputSizeNamesTheExpectedShape() throws Exception {
         Task small = face(Preprocessing.fixed(64, 64).withLayout(Preprocessing.Layout.NHWC), null);
 
