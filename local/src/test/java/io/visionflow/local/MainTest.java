@@ -1,0 +1,82 @@
+package io.visionflow.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The command line as the README uses it: the demo answers a real request on the real models. */
+class MainTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private JsonNode response() throws IOException {
+        String text = out.toString(StandardCharsets.UTF_8);
+        return new ObjectMapper().readTree(text.substring(text.lastIndexOf("\n{\n") + 1));
+    }
+
+    @Test
+    void demoFindsTheFaceAndTheUpsideDownLine() throws IOException {
+        assertThat(run("demo")).isZero();
+        JsonNode response = response();
+        assertThat(response.at("/status/code").asInt()).isEqualTo(200);
+        JsonNode astronaut = response.at("/records/0");
+        assertThat(astronaut.get("faces")).hasSize(1);
+        assertThat(astronaut.at("/faces/0/bound_box/0").asInt()).isBetween(150, 210);
+        JsonNode notice = response.at("/records/1");
+        List<JsonNode> lines = new ArrayList<>();
+        notice.get("text_lines").forEach(lines::add);
+        lines.sort((a, b) -> Integer.compare(a.at("/bound_box/1").asInt(), b.at("/bound_box/1").asInt()));
+        assertThat(lines).extracting(l -> l.at("/orientation/best_label/name").asText()).containsExactly("0", "180", "0");
+        // 2 detections per image, one orientation call per line
+        assertThat(response.at("/statistics/credits").asInt()).isEqualTo(4 + 3);
+    }
+
+    @Test
+    void runReportsAnInvalidFlowWithPathsAndAMissingImageAsARecordError(@TempDir Path dir) throws IOException {
+        Path flow = dir.resolve("flow.json");
+        Files.writeString(flow, """
+                {"name": "bad", "top_node": {"type": "recognition", "task": "face-detector"}}""");
+        Path notImage = dir.resolve("notes.txt");
+        Files.writeString(notImage, "not an image");
+        assertThat(run("run", flow.toString(), notImage.toString())).isEqualTo(1);
+        JsonNode invalid = response();
+        assertThat(invalid.at("/status/code").asInt()).isEqualTo(400);
+        assertThat(invalid.at("/status/errors").findValuesAsText("path"))
+                .containsExactlyInAnyOrder("top_node.task", "top_node.output_field");
+
+        Files.writeString(flow, """
+                {"name": "ok", "top_node": {"type": "detection", "task": "face-detector"}}""");
+        out.reset();
+        assertThat(run("run", flow.toString(), notImage.toString())).isZero();
+        JsonNode response = response();
+        assertThat(response.at("/records/0/_status/code").asInt()).isEqualTo(400);
+        assertThat(response.at("/statistics/credits").asInt()).isZero();
+    }
+
+    @Test
+    void validateAndUsage(@TempDir Path dir) throws IOException {
+        Path flow = dir.resolve("flow.json");
+        Files.writeString(flow, """
+                {"name": "x", "top_node": {"type": "detection", "task": "text-orientation"}}""");
+        assertThat(run("validate", flow.toString())).isEqualTo(1);
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("top_node.task: task ", "is a classification task; detection needs a detection task");
+        assertThat(run("frobnicate")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("usage: visionflow demo");
+    }
+}
