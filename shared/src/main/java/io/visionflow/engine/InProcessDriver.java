@@ -21,6 +21,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -55,13 +56,15 @@ public final class InProcessDriver implements Driver, AutoCloseable {
         for (ObjectNode record : records) {
             RecordRun run = new RecordRun(record);
             execution.records.add(run);
-            run.done = CompletableFuture
-                    .supplyAsync(() -> execution.prepare(run, flow, loader), threads)
-                    .thenCompose(root -> execution.step(run, JsonPointer.empty(), flow.topNode(), root.image, root.frame))
-                    .handle((v, error) -> {
-                        run.finish(error);
-                        return null;
-                    });
+            run.done = CompletableFuture.runAsync(() -> {
+                try {
+                    Root root = execution.prepare(run, flow, loader);
+                    execution.step(run, JsonPointer.empty(), flow.topNode(), root.image, root.frame);
+                    run.finish(null);
+                } catch (StepFailure | RuntimeException e) {
+                    run.finish(e);
+                }
+            }, threads);
         }
         return execution;
     }
@@ -121,7 +124,7 @@ public final class InProcessDriver implements Driver, AutoCloseable {
             return new RunResult(out, charges, Duration.ofNanos(System.nanoTime() - startNanos));
         }
 
-        private Root prepare(RecordRun run, FlowDefinition flow, RecordLoader loader) {
+        private Root prepare(RecordRun run, FlowDefinition flow, RecordLoader loader) throws StepFailure {
             return call(run, () -> {
                 BufferedImage image = loader.load(run.input);
                 run.setSize(image.getWidth(), image.getHeight());
@@ -138,37 +141,60 @@ public final class InProcessDriver implements Driver, AutoCloseable {
             });
         }
 
-        private CompletableFuture<Void> step(RecordRun run, JsonPointer scope, Action action, ImageRef image, Frame frame) {
-            return CompletableFuture
-                    .supplyAsync(() -> call(run, () -> {
-                        ObjectNode snapshot = run.snapshot(scope);
-                        return Steps.execute(new StepInput(action, snapshot, image, frame), context);
-                    }), threads)
-                    .thenCompose(outcome -> {
-                        run.apply(scope, outcome);
-                        return children(run, scope, outcome);
-                    });
-        }
-
-        private CompletableFuture<Void> children(RecordRun run, JsonPointer scope, StepOutcome outcome) {
+        /**
+         * Runs a step and then its children on the calling thread: a sequence never changes
+         * threads, and of parallel children all but the first are forked, which keeps hand-offs
+         * between threads (and cold caches) to the minimum the flow needs.
+         */
+        private void step(RecordRun run, JsonPointer scope, Action action, ImageRef image, Frame frame) throws StepFailure {
+            StepOutcome outcome = call(run, () -> Steps.execute(new StepInput(action, run.snapshot(scope, Steps.reads(action)), image, frame), context));
+            run.apply(scope, outcome);
             List<ChildStep> children = outcome.children();
-            if (children.isEmpty()) {
-                return CompletableFuture.completedFuture(null);
-            }
-            if (outcome.childMode() == ListAction.Mode.SEQUENCE) {
-                CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+            if (outcome.childMode() == ListAction.Mode.SEQUENCE || children.size() == 1) {
                 for (ChildStep c : children) {
-                    chain = chain.thenCompose(v -> step(run, scope.append(c.scope()), c.action(), c.image(), c.frame()));
+                    step(run, scope.append(c.scope()), c.action(), c.image(), c.frame());
                 }
-                return chain;
+                return;
             }
-            return CompletableFuture.allOf(children.stream()
-                    .map(c -> step(run, scope.append(c.scope()), c.action(), c.image(), c.frame()))
-                    .toArray(CompletableFuture[]::new));
+            List<Future<?>> forked = new ArrayList<>();
+            for (ChildStep c : children.subList(Math.min(1, children.size()), children.size())) {
+                forked.add(threads.submit(() -> {
+                    try {
+                        step(run, scope.append(c.scope()), c.action(), c.image(), c.frame());
+                    } catch (StepFailure | RuntimeException e) {
+                        run.finish(e);
+                    }
+                }));
+            }
+            StepFailure first = null;
+            if (!children.isEmpty()) {
+                ChildStep c = children.get(0);
+                try {
+                    step(run, scope.append(c.scope()), c.action(), c.image(), c.frame());
+                } catch (StepFailure e) {
+                    first = e;
+                }
+            }
+            for (Future<?> f : forked) {
+                try {
+                    f.get();
+                } catch (InterruptedException e) {
+                    forked.forEach(other -> other.cancel(true));
+                    throw new CancellationException();
+                } catch (ExecutionException e) {
+                    run.finish(e.getCause());
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+            if (run.failure != null) {
+                throw new CancellationException();
+            }
         }
 
         /** Runs one unit of work under a permit, unless the record or the request already stopped. */
-        private <T> T call(RecordRun run, Work<T> work) {
+        private <T> T call(RecordRun run, Work<T> work) throws StepFailure {
             if (cancelled || run.failure != null) {
                 throw new CancellationException();
             }
@@ -181,13 +207,14 @@ public final class InProcessDriver implements Driver, AutoCloseable {
                 } finally {
                     permits.release();
                 }
-            } catch (StepFailure e) {
-                throw new CompletionException(e);
             } catch (InterruptedException e) {
                 throw new CancellationException();
             } catch (RuntimeException e) {
+                if (e instanceof CancellationException) {
+                    throw e;
+                }
                 // a bug or a runtime fault in a step fails its record, never the request
-                throw new CompletionException(new StepFailure(500, "internal error: " + e, e));
+                throw new StepFailure(500, "internal error: " + e, e);
             } finally {
                 working.remove(self);
                 Thread.interrupted(); // an interrupt aimed at this step must not leak into the thread's next task
@@ -220,8 +247,17 @@ public final class InProcessDriver implements Driver, AutoCloseable {
             state.put("_height", height);
         }
 
-        synchronized ObjectNode snapshot(JsonPointer scope) {
-            return ((ObjectNode) state.at(scope)).deepCopy();
+        /** A copy of the fields of a scope a step reads: copying the whole record per step would grow with it. */
+        synchronized ObjectNode snapshot(JsonPointer scope, Set<String> fields) {
+            ObjectNode source = (ObjectNode) state.at(scope);
+            ObjectNode copy = source.objectNode();
+            for (String f : fields) {
+                JsonNode v = source.get(f);
+                if (v != null) {
+                    copy.set(f, v.deepCopy());
+                }
+            }
+            return copy;
         }
 
         synchronized void apply(JsonPointer scope, StepOutcome outcome) {

@@ -34,6 +34,22 @@ public final class Steps {
     }
 
     /**
+     * The fields of its scope a step reads: drivers copy only these into {@link StepInput#scope()}
+     * (a selector reads the label that forces its branch; every other step reads none).
+     */
+    public static java.util.Set<String> reads(io.visionflow.flow.Action action) {
+        return switch (action) {
+            case BranchSelector a -> java.util.Set.of(a.field());
+            case ListAction a -> java.util.Set.of();
+            case Recognition a -> java.util.Set.of();
+            case Detection a -> java.util.Set.of();
+            case ObjectSelector a -> java.util.Set.of();
+            case NestedFlow a -> java.util.Set.of();
+            case ServiceCall a -> java.util.Set.of();
+        };
+    }
+
+    /**
      * True for steps that call a model or a service (worth shipping to a worker); the others are
      * control steps that only shape the tree.
      */
