@@ -11,7 +11,6 @@ import io.visionflow.flow.ListAction;
 import io.visionflow.task.Classification;
 import io.visionflow.task.LabelProb;
 import io.visionflow.task.Task;
-import io.visionflow.task.TaskException;
 import io.visionflow.task.TaskKind;
 
 import java.util.ArrayList;
@@ -30,12 +29,7 @@ final class BranchSelectorStep implements Step<BranchSelector> {
             List<String> labels = forcedLabels(action, task, given);
             return StepOutcome.children(ListAction.Mode.PARALLEL, branches(action, labels, input));
         }
-        Classification result;
-        try {
-            result = context.runner(task).classify(context.load(input.image()));
-        } catch (TaskException e) {
-            throw StepContext.failed(task, e);
-        }
+        Classification result = context.classify(task, input.image());
         ObjectNode writes = Results.object();
         List<String> chosen = new ArrayList<>();
         if (action.mode() == BranchSelector.Mode.BEST) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.flow.Detection;
 import io.visionflow.task.DetectedObject;
 import io.visionflow.task.Task;
-import io.visionflow.task.TaskException;
 import io.visionflow.task.TaskKind;
 
 import java.util.List;
@@ -15,12 +14,7 @@ final class DetectionStep implements Step<Detection> {
     @Override
     public StepOutcome run(Detection action, StepInput input, StepContext context) throws StepFailure {
         Task task = context.task(action.task(), TaskKind.DETECTION);
-        List<DetectedObject> objects;
-        try {
-            objects = context.runner(task).detect(context.load(input.image()), action.keepProb());
-        } catch (TaskException e) {
-            throw StepContext.failed(task, e);
-        }
+        List<DetectedObject> objects = context.detect(task, input.image(), action.keepProb());
         ArrayNode list = Results.array();
         for (DetectedObject o : Results.byProb(objects)) {
             if (o.prob() >= action.keepProb()) {

@@ -10,7 +10,6 @@ import io.visionflow.image.ImageRef;
 import io.visionflow.task.Box;
 import io.visionflow.task.DetectedObject;
 import io.visionflow.task.Task;
-import io.visionflow.task.TaskException;
 import io.visionflow.task.TaskKind;
 
 import java.util.ArrayList;
@@ -26,13 +25,8 @@ final class ObjectSelectorStep implements Step<ObjectSelector> {
     @Override
     public StepOutcome run(ObjectSelector action, StepInput input, StepContext context) throws StepFailure {
         Task task = context.task(action.task(), TaskKind.DETECTION);
-        List<DetectedObject> detected;
         ImageRef image = input.image();
-        try {
-            detected = context.runner(task).detect(context.load(image), action.minProb());
-        } catch (TaskException e) {
-            throw StepContext.failed(task, e);
-        }
+        List<DetectedObject> detected = context.detect(task, image, action.minProb());
         double imageArea = (double) image.width() * image.height();
         ArrayNode list = Results.array();
         List<ChildStep> children = new ArrayList<>();

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.flow.Recognition;
 import io.visionflow.task.Classification;
 import io.visionflow.task.Task;
-import io.visionflow.task.TaskException;
 import io.visionflow.task.TaskKind;
 
 import java.util.List;
@@ -14,12 +13,7 @@ final class RecognitionStep implements Step<Recognition> {
     @Override
     public StepOutcome run(Recognition action, StepInput input, StepContext context) throws StepFailure {
         Task task = context.task(action.task(), TaskKind.CLASSIFICATION);
-        Classification result;
-        try {
-            result = context.runner(task).classify(context.load(input.image()));
-        } catch (TaskException e) {
-            throw StepContext.failed(task, e);
-        }
+        Classification result = context.classify(task, input.image());
         ObjectNode writes = Results.object();
         writes.set(action.outputField(), Results.classification(result, action.topK()));
         return StepOutcome.of(writes, List.of(new Charge(action.id(), task.id(), PriceTable.TASK_CALL)));

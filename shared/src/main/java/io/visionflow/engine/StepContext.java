@@ -5,6 +5,8 @@ import io.visionflow.image.ImageRef;
 import io.visionflow.image.ImageStore;
 import io.visionflow.service.ImageService;
 import io.visionflow.service.ServiceCatalog;
+import io.visionflow.task.Classification;
+import io.visionflow.task.DetectedObject;
 import io.visionflow.task.Task;
 import io.visionflow.task.TaskCatalog;
 import io.visionflow.task.TaskException;
@@ -14,6 +16,7 @@ import io.visionflow.task.TaskRunners;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * What steps may use besides their input: the account's tasks and flows (the snapshot of the run),
@@ -41,6 +44,24 @@ public record StepContext(TaskCatalog tasks, FlowCatalog flows, TaskRunners runn
         }
     }
 
+    /** Calls a classification task on an image; a failed call fails the record, naming the task. */
+    public Classification classify(Task task, ImageRef image) throws StepFailure {
+        try {
+            return runner(task).classify(load(image));
+        } catch (TaskException e) {
+            throw failed(task, e);
+        }
+    }
+
+    /** Calls a detection task on an image; boxes are in pixels of that image. */
+    public List<DetectedObject> detect(Task task, ImageRef image, double minProb) throws StepFailure {
+        try {
+            return runner(task).detect(load(image), minProb);
+        } catch (TaskException e) {
+            throw failed(task, e);
+        }
+    }
+
     public BufferedImage load(ImageRef ref) throws StepFailure {
         try {
             return images.load(ref);
@@ -63,7 +84,7 @@ public record StepContext(TaskCatalog tasks, FlowCatalog flows, TaskRunners runn
     }
 
     /** A task call failure, naming the task: the record fails, the request goes on. */
-    static StepFailure failed(Task task, TaskException e) {
+    private static StepFailure failed(Task task, TaskException e) {
         return new StepFailure(e.status(), "task \"" + task.name() + "\" failed: " + e.getMessage(), e);
     }
 }

@@ -140,19 +140,25 @@ public final class FlowParser {
     }
 
     private ListAction list(JsonNode json, String path, String id, int depth) {
-        ListAction.Mode mode = ListAction.Mode.PARALLEL;
-        JsonNode m = json.get("mode");
-        if (m != null && !m.isNull()) {
-            if (m.isTextual() && m.asText().equals("parallel")) {
-                mode = ListAction.Mode.PARALLEL;
-            } else if (m.isTextual() && m.asText().equals("sequence")) {
-                mode = ListAction.Mode.SEQUENCE;
-            } else {
-                problem(path + ".mode", "must be \"parallel\" or \"sequence\", found " + m);
-            }
-        }
+        ListAction.Mode mode = mode(json, path, ListAction.Mode.class, ListAction.Mode.PARALLEL);
         List<Action> actions = actions(json.get("actions"), path + ".actions", depth, true);
         return new ListAction(id, mode, actions);
+    }
+
+    /** The {@code mode} field: one of the enum's constants, written in lower case. */
+    private <E extends Enum<E>> E mode(JsonNode json, String path, Class<E> modes, E fallback) {
+        JsonNode m = json.get("mode");
+        if (m == null || m.isNull()) {
+            return fallback;
+        }
+        for (E candidate : modes.getEnumConstants()) {
+            if (m.isTextual() && m.asText().equals(candidate.name().toLowerCase(java.util.Locale.ROOT))) {
+                return candidate;
+            }
+        }
+        problem(path + ".mode", "must be " + String.join(" or ", java.util.Arrays.stream(modes.getEnumConstants())
+                .map(c -> "\"" + c.name().toLowerCase(java.util.Locale.ROOT) + "\"").toList()) + ", found " + m);
+        return fallback;
     }
 
     private List<Action> actions(JsonNode arr, String path, int depth, boolean required) {
@@ -179,17 +185,7 @@ public final class FlowParser {
     private BranchSelector branchSelector(JsonNode json, String path, String id, int depth) {
         String task = requiredString(json, path, "task");
         String field = requiredString(json, path, "field");
-        BranchSelector.Mode mode = BranchSelector.Mode.BEST;
-        JsonNode m = json.get("mode");
-        if (m != null && !m.isNull()) {
-            if (m.isTextual() && m.asText().equals("best")) {
-                mode = BranchSelector.Mode.BEST;
-            } else if (m.isTextual() && m.asText().equals("threshold")) {
-                mode = BranchSelector.Mode.THRESHOLD;
-            } else {
-                problem(path + ".mode", "must be \"best\" or \"threshold\", found " + m);
-            }
-        }
+        BranchSelector.Mode mode = mode(json, path, BranchSelector.Mode.class, BranchSelector.Mode.BEST);
         double threshold = probability(json, path, "threshold", BranchSelector.DEFAULT_THRESHOLD);
         if (mode == BranchSelector.Mode.BEST && json.hasNonNull("threshold")) {
             problem(path + ".threshold", "only applies with mode \"threshold\"");
