@@ -389,6 +389,48 @@ class StepSemanticsTest {
     }
 
     @Test
+    void cancellingARunStopsItsStepsAndFailsItsUnfinishedRecords() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        AtomicInteger laterCalls = new AtomicInteger();
+        h.tasks.custom("slow", TaskKind.CLASSIFICATION, List.of("x"), new TaskRunner() {
+            @Override
+            public Classification classify(BufferedImage image) throws TaskException {
+                started.countDown();
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    interrupted.countDown();
+                    throw new TaskException(504, "interrupted");
+                }
+                return new Classification(List.of(new LabelProb("x", "x", 1)));
+            }
+        });
+        h.tasks.custom("later", TaskKind.CLASSIFICATION, List.of("x"), new TaskRunner() {
+            @Override
+            public Classification classify(BufferedImage image) {
+                laterCalls.incrementAndGet();
+                return new Classification(List.of(new LabelProb("x", "x", 1)));
+            }
+        });
+        FlowDefinition flow = h.save("seq", """
+                {"name": "n", "top_node": {"type": "list", "mode": "sequence", "actions": [
+                  {"type": "recognition", "task": "slow", "output_field": "a"},
+                  {"type": "recognition", "task": "later", "output_field": "b"}]}}""");
+        StepContext ctx = new StepContext(h.tasks, id -> java.util.Optional.empty(), h.tasks,
+                new io.visionflow.image.MemoryImageStore(), io.visionflow.service.ServiceCatalog.empty());
+        InProcessDriver.Execution run = h.driver.start(flow, List.of(Harness.record(Pictures.plain(Color.RED, 4, 4))), ctx, Harness.LOADER);
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        run.cancel(503, "the client went away");
+        RunResult r = run.await(Duration.ofSeconds(10));
+        assertThat(r.records().get(0).at("/_status/code").asInt()).isEqualTo(503);
+        assertThat(r.records().get(0).at("/_status/text").asText()).isEqualTo("the client went away");
+        assertThat(interrupted.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(laterCalls.get()).as("no step starts after the cancellation").isZero();
+        assertThat(r.credits()).isZero();
+    }
+
+    @Test
     void concurrencyStaysWithinTheDriversBound() throws Exception {
         AtomicInteger inFlight = new AtomicInteger();
         AtomicInteger max = new AtomicInteger();
