@@ -16,9 +16,10 @@ final class DetectionStep implements Step<Detection> {
         Task task = context.task(action.task(), TaskKind.DETECTION);
         List<DetectedObject> objects = context.detect(task, input.image(), action.keepProb());
         ArrayNode list = Results.array();
-        for (DetectedObject o : Results.byProb(objects)) {
+        // in the runner's order: by probability, or reading order for text lines
+        for (DetectedObject o : objects) {
             if (o.prob() >= action.keepProb()) {
-                list.add(Results.object(o, input.frame()));
+                list.add(Results.object(o, input.frame(), input.original()));
             }
         }
         ObjectNode writes = Results.object();

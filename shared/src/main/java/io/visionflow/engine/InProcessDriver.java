@@ -59,7 +59,7 @@ public final class InProcessDriver implements Driver, AutoCloseable {
             run.done = CompletableFuture.runAsync(() -> {
                 try {
                     Root root = execution.prepare(run, flow, loader);
-                    execution.step(run, JsonPointer.empty(), flow.topNode(), root.image, root.frame);
+                    execution.step(run, new Place(JsonPointer.empty(), ""), flow.topNode(), root.image, root.frame, root.original);
                     run.finish(null);
                 } catch (StepFailure | RuntimeException e) {
                     run.finish(e);
@@ -74,7 +74,15 @@ public final class InProcessDriver implements Driver, AutoCloseable {
         threads.shutdownNow();
     }
 
-    private record Root(ImageRef image, Frame frame) {
+    /** The images of a record: what the actions see (maybe downscaled) and the original. */
+    private record Root(ImageRef image, Frame frame, ImageRef original) {
+    }
+
+    /** Where a step runs: its scope in the record, and the nesting prefix of its charges' action ids. */
+    private record Place(JsonPointer scope, String charges) {
+        Place child(ChildStep c, Action parent) {
+            return new Place(scope.append(c.scope()), Steps.chargePrefix(charges, parent));
+        }
     }
 
     /** One run of a flow over a batch of records. */
@@ -128,13 +136,15 @@ public final class InProcessDriver implements Driver, AutoCloseable {
             return call(run, () -> {
                 BufferedImage image = loader.load(run.input);
                 run.setSize(image.getWidth(), image.getHeight());
-                double scale = 1;
-                if (flow.imageSize() != null && Math.max(image.getWidth(), image.getHeight()) > flow.imageSize()) {
-                    scale = (double) Math.max(image.getWidth(), image.getHeight()) / flow.imageSize();
-                    image = Resize.toFit(image, flow.imageSize());
-                }
                 try {
-                    return new Root(context.images().put(image), new Frame(0, 0, scale));
+                    ImageRef original = context.images().put(image);
+                    if (flow.imageSize() == null || Math.max(image.getWidth(), image.getHeight()) <= flow.imageSize()) {
+                        return new Root(original, Frame.IDENTITY, original);
+                    }
+                    BufferedImage small = Resize.toFit(image, flow.imageSize());
+                    Frame frame = new Frame(0, 0, (double) image.getWidth() / small.getWidth(),
+                            (double) image.getHeight() / small.getHeight());
+                    return new Root(context.images().put(small), frame, original);
                 } catch (IOException e) {
                     throw new StepFailure(500, "cannot store the image: " + e.getMessage(), e);
                 }
@@ -146,13 +156,15 @@ public final class InProcessDriver implements Driver, AutoCloseable {
          * threads, and of parallel children all but the first are forked, which keeps hand-offs
          * between threads (and cold caches) to the minimum the flow needs.
          */
-        private void step(RecordRun run, JsonPointer scope, Action action, ImageRef image, Frame frame) throws StepFailure {
-            StepOutcome outcome = call(run, () -> Steps.execute(new StepInput(action, run.snapshot(scope, Steps.reads(action)), image, frame), context));
-            run.apply(scope, outcome);
+        private void step(RecordRun run, Place place, Action action, ImageRef image, Frame frame, ImageRef original)
+                throws StepFailure {
+            StepOutcome outcome = call(run, () -> Steps.execute(new StepInput(action,
+                    run.snapshot(place.scope(), Steps.reads(action)), image, frame, original), context));
+            run.apply(place, outcome);
             List<ChildStep> children = outcome.children();
             if (outcome.childMode() == ListAction.Mode.SEQUENCE || children.size() == 1) {
                 for (ChildStep c : children) {
-                    step(run, scope.append(c.scope()), c.action(), c.image(), c.frame());
+                    step(run, place.child(c, action), c.action(), c.image(), c.frame(), original);
                 }
                 return;
             }
@@ -160,7 +172,7 @@ public final class InProcessDriver implements Driver, AutoCloseable {
             for (ChildStep c : children.subList(Math.min(1, children.size()), children.size())) {
                 forked.add(threads.submit(() -> {
                     try {
-                        step(run, scope.append(c.scope()), c.action(), c.image(), c.frame());
+                        step(run, place.child(c, action), c.action(), c.image(), c.frame(), original);
                     } catch (StepFailure | RuntimeException e) {
                         run.finish(e);
                     }
@@ -170,9 +182,10 @@ public final class InProcessDriver implements Driver, AutoCloseable {
             if (!children.isEmpty()) {
                 ChildStep c = children.get(0);
                 try {
-                    step(run, scope.append(c.scope()), c.action(), c.image(), c.frame());
+                    step(run, place.child(c, action), c.action(), c.image(), c.frame(), original);
                 } catch (StepFailure e) {
                     first = e;
+                    run.fail(e); // the forked siblings stop at their next step
                 }
             }
             for (Future<?> f : forked) {
@@ -238,8 +251,13 @@ public final class InProcessDriver implements Driver, AutoCloseable {
 
         RecordRun(ObjectNode input) {
             this.input = input;
-            this.state = input.deepCopy();
-            state.remove("_base64"); // echoed without the image (DESIGN section 1)
+            // echoed without the image (DESIGN section 1), which is not copied either
+            this.state = input.objectNode();
+            input.fields().forEachRemaining(e -> {
+                if (!e.getKey().equals("_base64")) {
+                    state.set(e.getKey(), e.getValue().deepCopy());
+                }
+            });
         }
 
         synchronized void setSize(int width, int height) {
@@ -260,16 +278,18 @@ public final class InProcessDriver implements Driver, AutoCloseable {
             return copy;
         }
 
-        synchronized void apply(JsonPointer scope, StepOutcome outcome) {
+        synchronized void apply(Place place, StepOutcome outcome) {
             if (closed || failure != null) {
                 return; // late results of a cancelled or failed record are dropped, and not billed
             }
-            JsonNode target = state.at(scope);
+            JsonNode target = state.at(place.scope());
             if (!(target instanceof ObjectNode object)) {
-                throw new IllegalStateException("scope " + scope + " is not an object");
+                throw new IllegalStateException("scope " + place.scope() + " is not an object");
             }
             object.setAll(outcome.writes());
-            charges.addAll(outcome.charges());
+            for (Charge c : outcome.charges()) {
+                charges.add(new Charge(place.charges() + c.actionId(), c.item(), c.credits()));
+            }
         }
 
         synchronized void fail(StepFailure f) {

@@ -30,26 +30,28 @@ final class ObjectSelectorStep implements Step<ObjectSelector> {
         double imageArea = (double) image.width() * image.height();
         ArrayNode list = Results.array();
         List<ChildStep> children = new ArrayList<>();
-        for (DetectedObject o : Results.byProb(detected)) {
+        for (DetectedObject o : detected) {
             Box box = o.box().clip(image.width(), image.height());
             if (o.prob() < action.minProb() || box.area() < action.minArea() * imageArea
                     || (!action.labels().isEmpty() && !action.labels().contains(o.name()))) {
                 continue;
             }
             int index = list.size();
-            list.add(Results.object(new DetectedObject(o.id(), o.name(), o.prob(), box), input.frame()));
+            list.add(Results.object(new DetectedObject(o.id(), o.name(), o.prob(), box), input.frame(), input.original()));
             Optional<Branch> branch = action.branch(o.name());
             if (action.action() == null && branch.isEmpty()) {
                 continue;
             }
-            // crops are cut from the scope's image, which maps to original pixels through the frame
-            Box padded = box.pad(action.padding()).clip(image.width(), image.height());
+            // crops are cut from the original image, in its pixels, even when the flow's
+            // image_size made the detector see a smaller copy
+            ImageRef original = input.original();
+            Box padded = input.frame().toOriginal(box).pad(action.padding()).clip(original.width(), original.height());
             int x = (int) Math.floor(padded.x1());
             int y = (int) Math.floor(padded.y1());
             int w = Math.max(1, (int) Math.ceil(padded.x2()) - x);
             int h = Math.max(1, (int) Math.ceil(padded.y2()) - y);
-            ImageRef crop = context.crop(image, x, y, w, h);
-            Frame frame = input.frame().crop(x, y);
+            ImageRef crop = context.crop(original, x, y, w, h);
+            Frame frame = Frame.cropOfOriginal(x, y);
             JsonPointer scope = JsonPointer.empty().appendProperty(action.outputField()).appendIndex(index);
             if (action.action() != null) {
                 children.add(new ChildStep(scope, action.action(), crop, frame));

@@ -3,12 +3,12 @@ package io.visionflow.engine;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.image.ImageRef;
 import io.visionflow.task.Box;
 import io.visionflow.task.Classification;
 import io.visionflow.task.DetectedObject;
 import io.visionflow.task.LabelProb;
 
-import java.util.Comparator;
 import java.util.List;
 
 /** The wire shapes of results inside a record (DESIGN section 1). */
@@ -46,20 +46,16 @@ final class Results {
         return o;
     }
 
-    /** An object as reported: its box mapped to original pixels and rounded to whole pixels. */
-    static ObjectNode object(DetectedObject d, Frame frame) {
+    /** An object as reported: its box mapped to original pixels, kept inside the image, rounded to whole pixels. */
+    static ObjectNode object(DetectedObject d, Frame frame, ImageRef original) {
         ObjectNode o = F.objectNode();
         o.put("id", d.id());
         o.put("name", d.name());
         o.put("prob", round(d.prob()));
-        Box b = frame.toOriginal(d.box());
+        Box b = frame.toOriginal(d.box()).clip(original.width(), original.height());
         ArrayNode box = o.putArray("bound_box");
         box.add(Math.round(b.x1())).add(Math.round(b.y1())).add(Math.round(b.x2())).add(Math.round(b.y2()));
         return o;
-    }
-
-    static List<DetectedObject> byProb(List<DetectedObject> objects) {
-        return objects.stream().sorted(Comparator.comparingDouble(DetectedObject::prob).reversed()).toList();
     }
 
     /** Probabilities with 5 decimals: enough for clients, and stable across runtimes. */

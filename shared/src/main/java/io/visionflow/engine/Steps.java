@@ -50,6 +50,15 @@ public final class Steps {
     }
 
     /**
+     * The prefix of the action ids that the children of {@code parent} charge under: the nodes of
+     * a nested flow are billed as {@code <nesting node id>/<node id>}, since ids are only unique
+     * within one flow.
+     */
+    public static String chargePrefix(String prefix, io.visionflow.flow.Action parent) {
+        return parent instanceof NestedFlow ? prefix + parent.id() + "/" : prefix;
+    }
+
+    /**
      * True for steps that call a model or a service (worth shipping to a worker); the others are
      * control steps that only shape the tree.
      */

@@ -78,8 +78,11 @@ public final class FlowValidator {
         return List.copyOf(new LinkedHashSet<>(problems));
     }
 
-    /** Who writes a field of a scope; a branch selector's field may be read by a later selector of a sequence. */
-    private record Writer(String path, boolean label, String via) {
+    /**
+     * Who writes a field of a scope ({@code label}: the mode of the branch selector that writes it,
+     * null for other actions); a selector's field may be read by a later selector of the same mode.
+     */
+    private record Writer(String path, BranchSelector.Mode label, String via) {
         String describe(String field) {
             return "output field \"" + field + "\"" + (via == null ? "" : " of nested flow \"" + via + "\"");
         }
@@ -144,11 +147,11 @@ public final class FlowValidator {
                 }
                 case Recognition a -> {
                     task(a.task(), path, TaskKind.CLASSIFICATION, "recognition");
-                    write(scope, recordScope, a.outputField(), path + ".output_field", false);
+                    write(scope, recordScope, a.outputField(), path + ".output_field", null);
                 }
                 case Detection a -> {
                     task(a.task(), path, TaskKind.DETECTION, "detection");
-                    write(scope, recordScope, a.outputField(), path + ".output_field", false);
+                    write(scope, recordScope, a.outputField(), path + ".output_field", null);
                 }
                 case BranchSelector a -> branchSelector(a, path, scope, recordScope, depth);
                 case ObjectSelector a -> objectSelector(a, path, scope, recordScope, depth);
@@ -158,7 +161,7 @@ public final class FlowValidator {
                         problem(path + ".service", "unknown service \"" + a.service() + "\" (available: "
                                 + (services.isEmpty() ? "none" : String.join(", ", services.stream().sorted().toList())) + ")");
                     }
-                    write(scope, recordScope, a.outputField(), path + ".output_field", false);
+                    write(scope, recordScope, a.outputField(), path + ".output_field", null);
                 }
             }
         }
@@ -204,17 +207,20 @@ public final class FlowValidator {
                 label(task, a.branches().get(i).label(), path + ".branches[" + i + "].label");
                 branches.add(new Branchlet(a.branches().get(i).action(), path + ".branches[" + i + "].action"));
             }
-            write(scope, recordScope, a.field(), path + ".field", true);
+            write(scope, recordScope, a.field(), path + ".field", a.mode());
+            Branchlet fallback = new Branchlet(a.defaultAction(), path + ".default");
             if (a.mode() == BranchSelector.Mode.THRESHOLD) {
+                // several branches may run together; the default only when none did
+                Map<String, Writer> before = new HashMap<>(scope);
                 together(branches, scope, recordScope, depth);
+                Map<String, Writer> fork = new HashMap<>(before);
+                walk(fallback.action, fallback.path, fork, recordScope, depth + 1);
+                fork.forEach(scope::putIfAbsent);
             } else {
                 List<Branchlet> all = new ArrayList<>(branches);
-                all.add(new Branchlet(a.defaultAction(), path + ".default"));
+                all.add(fallback);
                 oneOf(all, scope, recordScope, depth);
-                return;
             }
-            // the default runs only when no branch did
-            oneOf(List.of(new Branchlet(a.defaultAction(), path + ".default")), scope, recordScope, depth);
         }
 
         void objectSelector(ObjectSelector a, String path, Map<String, Writer> scope, boolean recordScope, int depth) {
@@ -232,7 +238,7 @@ public final class FlowValidator {
                 }
                 branches.add(new Branchlet(a.branches().get(i).action(), path + ".branches[" + i + "].action"));
             }
-            write(scope, recordScope, a.outputField(), path + ".output_field", false);
+            write(scope, recordScope, a.outputField(), path + ".output_field", null);
             // each object is a scope of its own; `action` and the object's one branch run side by side
             Map<String, Writer> objectScope = new HashMap<>();
             Map<String, Writer> afterAction = new HashMap<>();
@@ -311,7 +317,7 @@ public final class FlowValidator {
             }
         }
 
-        void write(Map<String, Writer> scope, boolean recordScope, String field, String path, boolean label) {
+        void write(Map<String, Writer> scope, boolean recordScope, String field, String path, BranchSelector.Mode label) {
             if (field == null) {
                 return;
             }
@@ -325,8 +331,8 @@ public final class FlowValidator {
             if (first == null) {
                 // writes inside a nested flow are located at the node that nests it
                 scope.put(field, nestedAt == null ? new Writer(path, label, null) : new Writer(nestedAt, label, nestedFlow));
-            } else if (!(label && first.label())) {
-                // a selector may read the label an earlier selector wrote (that forces its branch)
+            } else if (label == null || label != first.label()) {
+                // a selector may read the label an earlier selector of its mode wrote (that forces its branch)
                 problem(path, "output field \"" + field + "\" is also written by " + first.path());
             }
         }

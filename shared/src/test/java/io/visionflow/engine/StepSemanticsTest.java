@@ -272,6 +272,7 @@ class StepSemanticsTest {
     @Test
     void objectSelectorLabelsFilterAndPaddingAndImageSizeKeepOriginalCoordinates() {
         BufferedImage img = Pictures.blocks(800, 400, Color.RED, 100, 100, 200, 100, Color.BLUE, 500, 200, 100, 100);
+        // the padded crop is cut from the original: the inner detection sees the whole truck
         RunResult r = h.run("""
                 {"name": "n", "image_size": 400, "top_node": {"type": "object_selector", "task": "blocks",
                  "labels": ["Truck"], "padding": 10,
@@ -287,16 +288,64 @@ class StepSemanticsTest {
     }
 
     @Test
-    void nestedFlowRunsInTheSameRecord() {
+    void nestedFlowRunsInTheSameRecordAndItsNodesAreBilledUnderTheNestingNode() {
         h.save("inner", """
                 {"name": "inner", "top_node": {"type": "recognition", "task": "light", "output_field": "light"}}""");
         RunResult r = h.run("""
                 {"name": "outer", "top_node": {"type": "list", "actions": [
                   {"type": "recognition", "task": "colour", "output_field": "colour"},
-                  {"type": "flow", "flow": "inner"}]}}""", Pictures.plain(Color.WHITE, 10, 10));
+                  {"type": "flow", "id": "nest", "flow": "inner"}]}}""", Pictures.plain(Color.WHITE, 10, 10));
         assertThat(r.records().get(0).at("/light/best_label/name").asText()).isEqualTo("bright");
         assertThat(r.records().get(0).has("colour")).isTrue();
         assertThat(r.credits()).isEqualTo(2);
+        // ids are unique per flow only (both flows may generate "recognition-1"): the nesting node keeps them apart
+        assertThat(r.creditsByAction()).containsExactlyInAnyOrderEntriesOf(
+                java.util.Map.of("recognition-2", 1, "nest/recognition-1", 1));
+    }
+
+    @Test
+    void withImageSizeCropsAreStillCutFromTheOriginalImage() {
+        List<String> cropSizes = Collections.synchronizedList(new ArrayList<>());
+        h.tasks.custom("measure", TaskKind.CLASSIFICATION, List.of("x"), new TaskRunner() {
+            @Override
+            public Classification classify(BufferedImage image) {
+                cropSizes.add(image.getWidth() + "x" + image.getHeight());
+                return new Classification(List.of(new LabelProb("x", "x", 1)));
+            }
+        });
+        BufferedImage big = Pictures.blocks(1600, 800, Color.BLUE, 800, 400, 400, 192);
+        RunResult r = h.run("""
+                {"name": "n", "image_size": 100, "top_node": {"type": "object_selector", "task": "blocks", "padding": 8,
+                 "action": {"type": "recognition", "task": "measure", "output_field": "m"}}}""", big);
+        assertThat(r.records().get(0).at("/_objects/0/bound_box").toString()).isEqualTo("[800,400,1200,592]");
+        // 400x192 and 8 pixels of padding on each side, in original pixels
+        assertThat(cropSizes).containsExactly("416x208");
+    }
+
+    @Test
+    void boxesMapBackWithTheScaleOfEachAxis() {
+        RunResult r = h.run("""
+                {"name": "n", "image_size": 100, "top_node": {"type": "detection", "task": "blocks"}}""",
+                Pictures.plain(Color.RED, 999, 333));
+        // 999x333 is seen as 100x33: one scale would give a height of 330
+        assertThat(r.records().get(0).at("/_objects/0/bound_box").toString()).isEqualTo("[0,0,999,333]");
+    }
+
+    @Test
+    void detectionsKeepTheOrderOfTheirTask() {
+        h.tasks.custom("lines", TaskKind.DETECTION, List.of("text"), new TaskRunner() {
+            @Override
+            public List<io.visionflow.task.DetectedObject> detect(BufferedImage image, double minProb) {
+                // reading order, not probability order
+                return List.of(
+                        new io.visionflow.task.DetectedObject("t", "text", 0.6, new io.visionflow.task.Box(0, 0, 10, 2)),
+                        new io.visionflow.task.DetectedObject("t", "text", 0.9, new io.visionflow.task.Box(0, 4, 10, 6)));
+            }
+        });
+        RunResult r = h.run("""
+                {"name": "n", "top_node": {"type": "detection", "task": "lines"}}""", Pictures.plain(Color.WHITE, 10, 10));
+        assertThat(r.records().get(0).at("/_objects/0/prob").asDouble()).isEqualTo(0.6);
+        assertThat(r.records().get(0).at("/_objects/1/prob").asDouble()).isEqualTo(0.9);
     }
 
     @Test

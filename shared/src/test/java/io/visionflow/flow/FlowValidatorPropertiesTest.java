@@ -14,6 +14,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
+import net.jqwik.api.statistics.Statistics;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -46,12 +47,20 @@ class FlowValidatorPropertiesTest {
     @Property(tries = 300)
     void generatedFlowsValidateWithoutThrowingAndRoundTrip(@ForAll("flows") ObjectNode flow) {
         FlowValidator.Validation v = validator().validate(flow, "self");
+        Statistics.label("valid").collect(v.valid());
         assertThat(v.problems()).allSatisfy(p -> assertThat(p.message()).isNotBlank());
         if (v.valid()) {
             ObjectNode written = FlowJson.write(v.definition());
             assertThat(FlowParser.parse(written).definition()).isEqualTo(v.definition());
             assertThat(validator().validate(written, "self").problems()).isEmpty();
         }
+    }
+
+    @Property(tries = 300)
+    @net.jqwik.api.statistics.StatisticsReport(label = "valid", format = net.jqwik.api.statistics.NumberRangeHistogram.class)
+    void enoughGeneratedFlowsAreValidToTestTheRoundTrip(@ForAll("flows") ObjectNode flow) {
+        Statistics.label("valid").collect(validator().validate(flow, "self").valid());
+        Statistics.label("valid").coverage(c -> c.check(true).percentage(p -> p > 20));
     }
 
     @Property(tries = 500)

@@ -166,6 +166,28 @@ class FlowValidatorTest {
     }
 
     @Test
+    void theDefaultOfAThresholdSelectorMayReuseABranchField() {
+        assertThat(problems("""
+                {"name": "n", "top_node": {"type": "branch_selector", "task": "garment", "field": "f", "mode": "threshold",
+                  "branches": [{"label": "Shirt", "action": {"type": "recognition", "task": "sleeve", "output_field": "x"}}],
+                  "default": {"type": "recognition", "task": "sleeve", "output_field": "x"}}}""")).isEmpty();
+    }
+
+    @Test
+    void aSelectorMayReadTheLabelOfAnEarlierSelectorOnlyInTheSameMode() {
+        assertThat(problems("""
+                {"name": "n", "top_node": {"type": "list", "mode": "sequence", "actions": [
+                  {"type": "branch_selector", "task": "garment", "field": "f", "branches": []},
+                  {"type": "branch_selector", "task": "garment", "field": "f", "branches": []}]}}""")).isEmpty();
+        // a threshold selector writes a list, which a best-mode selector cannot take as its label
+        assertThat(problems("""
+                {"name": "n", "top_node": {"type": "list", "mode": "sequence", "actions": [
+                  {"type": "branch_selector", "task": "garment", "field": "f", "mode": "threshold", "branches": []},
+                  {"type": "branch_selector", "task": "garment", "field": "f", "branches": []}]}}"""))
+                .extracting(Problem::path).containsExactly("top_node.actions[1].field");
+    }
+
+    @Test
     void objectSelectorLabelsMustBelongToTheDetector() {
         assertThat(problems("""
                 {"name": "n", "top_node": {"type": "object_selector", "task": "vehicles", "labels": ["Car", "Boat"],

@@ -32,7 +32,7 @@ public final class OnnxTaskRunner implements TaskRunner {
     private final Task task;
     private final Preprocessing preprocessing;
     private final OutputSpec output;
-    private final OrtSession session;
+    private final ModelSession session;
     private final boolean ownsSession;
     private final String inputName;
     private final long[] modelShape;
@@ -42,10 +42,10 @@ public final class OnnxTaskRunner implements TaskRunner {
      * {@link #close()} leaves open.
      */
     public OnnxTaskRunner(Task task, OrtSession session) throws TaskException {
-        this(task, session, false);
+        this(task, new ModelSession(session), false);
     }
 
-    private OnnxTaskRunner(Task task, OrtSession session, boolean ownsSession) throws TaskException {
+    OnnxTaskRunner(Task task, ModelSession session, boolean ownsSession) throws TaskException {
         if (!(task.backend() instanceof OnnxBackend backend)) {
             throw new TaskException(500, "task \"" + task.id() + "\" does not have an onnx backend");
         }
@@ -65,7 +65,7 @@ public final class OnnxTaskRunner implements TaskRunner {
             throw new TaskException(500, "task \"" + task.id() + "\" has no labels");
         }
         try {
-            Map<String, NodeInfo> inputs = session.getInputInfo();
+            Map<String, NodeInfo> inputs = session.use(OrtSession::getInputInfo);
             String name = preprocessing.input() != null ? preprocessing.input() : inputs.keySet().iterator().next();
             NodeInfo info = inputs.get(name);
             if (info == null) {
@@ -92,11 +92,11 @@ public final class OnnxTaskRunner implements TaskRunner {
         if (!(task.backend() instanceof OnnxBackend backend)) {
             throw new TaskException(500, "task \"" + task.id() + "\" does not have an onnx backend");
         }
-        OrtSession session = OnnxTaskRunners.openSession(models, backend.model(), options);
+        ModelSession session = new ModelSession(OnnxTaskRunners.openSession(models, backend.model(), options));
         try {
             return new OnnxTaskRunner(task, session, true);
         } catch (TaskException e) {
-            closeQuietly(session);
+            session.close();
             throw e;
         }
     }
@@ -150,21 +150,26 @@ public final class OnnxTaskRunner implements TaskRunner {
         }
         Preprocessing.Input in = preprocessing.prepare(image, size[0], size[1]);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(in.data()), in.shape());
-             OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
-            Map<String, OutputTensor> outputs = new LinkedHashMap<>();
-            for (Map.Entry<String, OnnxValue> e : result) {
-                if (e.getValue() instanceof OnnxTensor t && t.getInfo().type == OnnxJavaType.FLOAT) {
-                    FloatBuffer fb = t.getFloatBuffer();
-                    float[] data = new float[fb.remaining()];
-                    fb.get(data);
-                    outputs.put(e.getKey(), new OutputTensor(e.getKey(), data, t.getInfo().getShape()));
+        try {
+            // the outputs are copied out while the session is held, so an unload waits for them
+            return session.use(ortSession -> {
+                try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(in.data()), in.shape());
+                     OrtSession.Result result = ortSession.run(Map.of(inputName, tensor))) {
+                    Map<String, OutputTensor> outputs = new LinkedHashMap<>();
+                    for (Map.Entry<String, OnnxValue> e : result) {
+                        if (e.getValue() instanceof OnnxTensor t && t.getInfo().type == OnnxJavaType.FLOAT) {
+                            FloatBuffer fb = t.getFloatBuffer();
+                            float[] data = new float[fb.remaining()];
+                            fb.get(data);
+                            outputs.put(e.getKey(), new OutputTensor(e.getKey(), data, t.getInfo().getShape()));
+                        }
+                    }
+                    if (outputs.isEmpty()) {
+                        throw new TaskException(500, "the model has no float output");
+                    }
+                    return new Run(outputs, in.geometry());
                 }
-            }
-            if (outputs.isEmpty()) {
-                throw new TaskException(500, "the model has no float output");
-            }
-            return new Run(outputs, in.geometry());
+            });
         } catch (OrtException e) {
             throw new TaskException(500, "model \"" + ((OnnxBackend) task.backend()).model() + "\" failed: " + e.getMessage(), e);
         }
@@ -180,7 +185,7 @@ public final class OnnxTaskRunner implements TaskRunner {
     @Override
     public void close() {
         if (ownsSession) {
-            closeQuietly(session);
+            session.close();
         }
     }
 

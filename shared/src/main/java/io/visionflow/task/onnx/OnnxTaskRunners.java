@@ -28,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class OnnxTaskRunners implements TaskRunners, AutoCloseable {
     private final ModelSource models;
     private final OrtSession.SessionOptions options;
-    private final Map<String, OrtSession> sessions = new ConcurrentHashMap<>();
+    private final Map<String, ModelSession> sessions = new ConcurrentHashMap<>();
     private final Map<Key, OnnxTaskRunner> runners = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -78,17 +78,17 @@ public final class OnnxTaskRunners implements TaskRunners, AutoCloseable {
             }
             runner = runners.get(key);
             if (runner == null) {
-                runner = new OnnxTaskRunner(task, session(backend.model()));
+                runner = new OnnxTaskRunner(task, session(backend.model()), false);
                 runners.put(key, runner);
             }
             return runner;
         }
     }
 
-    private OrtSession session(String modelId) throws TaskException {
-        OrtSession s = sessions.get(modelId);
+    private ModelSession session(String modelId) throws TaskException {
+        ModelSession s = sessions.get(modelId);
         if (s == null) {
-            s = openSession(models, modelId, options);
+            s = new ModelSession(openSession(models, modelId, options));
             sessions.put(modelId, s);
         }
         return s;
@@ -97,9 +97,9 @@ public final class OnnxTaskRunners implements TaskRunners, AutoCloseable {
     /** Drops a model (for example after it was deleted or replaced) and the runners that use it. */
     public synchronized void forget(String modelId) {
         runners.keySet().removeIf(k -> k.backend().model().equals(modelId));
-        OrtSession s = sessions.remove(modelId);
+        ModelSession s = sessions.remove(modelId);
         if (s != null) {
-            OnnxTaskRunner.closeQuietly(s);
+            s.close(); // waits for the calls running in it
         }
     }
 
@@ -129,7 +129,7 @@ public final class OnnxTaskRunners implements TaskRunners, AutoCloseable {
         }
         closed = true;
         runners.clear();
-        sessions.values().forEach(OnnxTaskRunner::closeQuietly);
+        sessions.values().forEach(ModelSession::close);
         sessions.clear();
         options.close();
     }
