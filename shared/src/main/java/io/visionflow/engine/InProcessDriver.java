@@ -23,6 +23,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -44,10 +46,36 @@ public final class InProcessDriver implements Driver, AutoCloseable {
         this.permits = new Semaphore(maxConcurrency, true);
     }
 
+    /**
+     * Runs a flow and waits for it. The first record runs on the calling thread (a request of one
+     * record then never waits for a thread hand-off); a timer cancels what is left at the deadline
+     * and interrupts the running steps. A task that ignores interrupts holds the answer until its
+     * call returns; the record still fails with the deadline's 504.
+     */
     @Override
     public RunResult run(FlowDefinition flow, List<ObjectNode> records, StepContext context, RecordLoader loader,
                          Duration deadline) {
-        return start(flow, records, context, loader).await(deadline);
+        long start = System.nanoTime();
+        Execution execution = new Execution(context, start);
+        for (int i = 0; i < records.size(); i++) {
+            RecordRun run = new RecordRun(records.get(i));
+            execution.records.add(run);
+            run.done = i == 0 ? new CompletableFuture<>()
+                    : CompletableFuture.runAsync(() -> execution.runRecord(run, flow, loader), threads);
+        }
+        ScheduledFuture<?> timer = DEADLINES.schedule(() -> execution.cancel(504, deadlineMessage(deadline)),
+                deadline.toNanos(), TimeUnit.NANOSECONDS);
+        try {
+            if (!execution.records.isEmpty()) {
+                RecordRun first = execution.records.get(0);
+                execution.runRecord(first, flow, loader);
+                first.done.complete(null);
+            }
+            return execution.await(Duration.ofNanos(Math.max(0, deadline.toNanos() - (System.nanoTime() - start))));
+        } finally {
+            timer.cancel(false);
+            Thread.interrupted(); // an interrupt from a cancellation was aimed at a step, not at the caller
+        }
     }
 
     /** Starts a run; the caller may cancel it or wait for it with a deadline. */
@@ -56,18 +84,21 @@ public final class InProcessDriver implements Driver, AutoCloseable {
         for (ObjectNode record : records) {
             RecordRun run = new RecordRun(record);
             execution.records.add(run);
-            run.done = CompletableFuture.runAsync(() -> {
-                try {
-                    Root root = execution.prepare(run, flow, loader);
-                    execution.step(run, new Place(JsonPointer.empty(), ""), flow.topNode(), root.image, root.frame, root.original);
-                    run.finish(null);
-                } catch (StepFailure | RuntimeException e) {
-                    run.finish(e);
-                }
-            }, threads);
+            run.done = CompletableFuture.runAsync(() -> execution.runRecord(run, flow, loader), threads);
         }
         return execution;
     }
+
+    private static String deadlineMessage(Duration deadline) {
+        return "the request's deadline of " + deadline.toMillis() + " ms passed before this record was done";
+    }
+
+    /** One platform thread for all drivers: it only fires deadlines. */
+    private static final ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "visionflow-deadlines");
+        t.setDaemon(true);
+        return t;
+    });
 
     @Override
     public void close() {
@@ -115,7 +146,7 @@ public final class InProcessDriver implements Driver, AutoCloseable {
             try {
                 all.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                cancel(504, "the request's deadline of " + deadline.toMillis() + " ms passed before this record was done");
+                cancel(504, deadlineMessage(deadline));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 cancel(503, "the request was cancelled");
@@ -130,6 +161,16 @@ public final class InProcessDriver implements Driver, AutoCloseable {
                 charges.addAll(r.charges);
             }
             return new RunResult(out, charges, Duration.ofNanos(System.nanoTime() - startNanos));
+        }
+
+        private void runRecord(RecordRun run, FlowDefinition flow, RecordLoader loader) {
+            try {
+                Root root = prepare(run, flow, loader);
+                step(run, new Place(JsonPointer.empty(), ""), flow.topNode(), root.image, root.frame, root.original);
+                run.finish(null);
+            } catch (StepFailure | RuntimeException e) {
+                run.finish(e);
+            }
         }
 
         private Root prepare(RecordRun run, FlowDefinition flow, RecordLoader loader) throws StepFailure {
