@@ -25,9 +25,12 @@ public final class Engine implements AutoCloseable {
     private final Config config;
     private final InProcessDriver driver;
 
-    /** What an engine is made of; every field but the catalogs has a default. */
+    /**
+     * What an engine is made of. The catalogs are those of a single-account host (the CLI); hosts
+     * of many accounts pass theirs to every call instead.
+     */
     public static final class Config {
-        public TaskCatalog tasks;
+        public TaskCatalog tasks = id -> Optional.empty();
         public FlowCatalog flows = id -> Optional.empty();
         public TaskRunners runners;
         public ServiceCatalog services = ServiceCatalog.empty();
@@ -45,14 +48,18 @@ public final class Engine implements AutoCloseable {
     public static Engine create(Consumer<Config> configure) {
         Config c = new Config();
         configure.accept(c);
-        Objects.requireNonNull(c.tasks, "tasks");
         Objects.requireNonNull(c.runners, "runners");
         Objects.requireNonNull(c.loader, "loader");
         return new Engine(c);
     }
 
     public FlowValidator validator() {
-        return new FlowValidator(config.tasks, config.flows, config.services.names(), config.limits);
+        return validator(config.tasks, config.flows);
+    }
+
+    /** A validator over one account's tasks and flows. */
+    public FlowValidator validator(TaskCatalog tasks, FlowCatalog flows) {
+        return new FlowValidator(tasks, flows, config.services.names(), config.limits);
     }
 
     /** Parses and validates flow JSON; {@code selfId} is the id of the flow being saved, null for a new one. */
@@ -73,8 +80,15 @@ public final class Engine implements AutoCloseable {
 
     /** Runs a definition that is already valid. */
     public RunResult run(FlowDefinition flow, List<ObjectNode> records) {
-        StepContext context = new StepContext(config.tasks, config.flows, config.runners, new MemoryImageStore(),
-                config.services);
+        return run(flow, records, config.tasks, config.flows);
+    }
+
+    /**
+     * Runs a valid definition against one account's tasks and a snapshot of its flows (the versions
+     * read when the request started, so an edit during the run does not mix two versions).
+     */
+    public RunResult run(FlowDefinition flow, List<ObjectNode> records, TaskCatalog tasks, FlowCatalog snapshot) {
+        StepContext context = new StepContext(tasks, snapshot, config.runners, new MemoryImageStore(), config.services);
         return driver.run(flow, records, context, config.loader, config.deadline);
     }
 

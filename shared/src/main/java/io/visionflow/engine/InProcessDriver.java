@@ -292,10 +292,11 @@ public final class InProcessDriver implements Driver, AutoCloseable {
 
         RecordRun(ObjectNode input) {
             this.input = input;
-            // echoed without the image (DESIGN section 1), which is not copied either
+            // echoed without the image (DESIGN section 1), which is not copied either, and without
+            // the client's local `_file` path, which is no result of ours
             this.state = input.objectNode();
             input.fields().forEachRemaining(e -> {
-                if (!e.getKey().equals("_base64")) {
+                if (!e.getKey().equals("_base64") && !e.getKey().equals("_file")) {
                     state.set(e.getKey(), e.getValue().deepCopy());
                 }
             });

@@ -1,0 +1,142 @@
+package io.visionflow.api;
+
+import io.visionflow.engine.Engine;
+import io.visionflow.engine.ImageRecordLoader;
+import io.visionflow.flow.FlowValidator;
+import io.visionflow.image.AddressPolicy;
+import io.visionflow.image.HttpUrlFetcher;
+import io.visionflow.image.ImageLimits;
+import io.visionflow.image.RecordImageSource;
+import io.visionflow.image.UrlFetcher;
+import io.visionflow.service.ServiceCatalog;
+import io.visionflow.store.ConflictException;
+import io.visionflow.store.NotFoundException;
+import io.visionflow.store.Stores;
+import io.visionflow.task.TaskRunners;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The HTTP API of DESIGN section 1 as plain request → response, so that the local server and the
+ * Lambda handler are thin adapters over one implementation. {@code Api.create(cfg -> ...)} wires
+ * the stores, the model runners and the limits.
+ */
+public final class Api implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Api.class.getName());
+
+    /** What the API is made of; everything but the stores and runners has a default. */
+    public static final class Config {
+        public Stores stores;
+        public TaskRunners runners;
+        public ServiceCatalog services = ServiceCatalog.empty();
+        public UrlFetcher fetcher = new HttpUrlFetcher(AddressPolicy.ALLOW_ALL);
+        public ImageLimits imageLimits = ImageLimits.defaults();
+        public FlowValidator.Limits flowLimits = FlowValidator.Limits.defaults();
+        public int maxRecords = 10;
+        public long maxBodyBytes = 64L * 1024 * 1024;
+        public Duration deadline = Duration.ofSeconds(60);
+        public int maxConcurrency = 32;
+        public Clock clock = Clock.systemUTC();
+    }
+
+    private final Config config;
+    private final Engine engine;
+    private final Routes routes = new Routes();
+
+    private Api(Config config) {
+        this.config = config;
+        this.engine = Engine.create(c -> {
+            c.runners = config.runners;
+            c.services = config.services;
+            c.loader = new ImageRecordLoader(new RecordImageSource(config.fetcher), config.imageLimits);
+            c.maxConcurrency = config.maxConcurrency;
+            c.deadline = config.deadline;
+            c.limits = config.flowLimits;
+        });
+        FlowsEndpoints flows = new FlowsEndpoints(this);
+        flows.register(routes);
+        new ProcessEndpoints(this, flows).register(routes);
+        routes.add("POST", "/authorization/v2/authorize", this::authorize);
+    }
+
+    public static Api create(Consumer<Config> configure) {
+        Config c = new Config();
+        configure.accept(c);
+        Objects.requireNonNull(c.stores, "stores");
+        Objects.requireNonNull(c.runners, "runners");
+        return new Api(c);
+    }
+
+    Config config() {
+        return config;
+    }
+
+    Engine engine() {
+        return engine;
+    }
+
+    Stores stores() {
+        return config.stores;
+    }
+
+    /** Answers one request; never throws, and never answers a 5xx for the caller's mistakes. */
+    public ApiResponse handle(ApiRequest request) {
+        String requestId = UUID.randomUUID().toString();
+        try {
+            if (request.body().length > config.maxBodyBytes) {
+                throw new ApiException(413, "the body is " + request.body().length + " bytes, over the limit of "
+                        + config.maxBodyBytes + " bytes");
+            }
+            Routes.Match match = routes.match(request.method(), request.path());
+            String account = match.route().authenticated() ? authenticate(request) : null;
+            return match.route().handler().handle(new Call(request, requestId, account, match.params()));
+        } catch (ApiException e) {
+            return error(e.status(), e.getMessage(), requestId, e.problems());
+        } catch (NotFoundException e) {
+            return error(404, e.getMessage(), requestId, List.of());
+        } catch (ConflictException e) {
+            return error(409, e.getMessage() + "; read it again and retry", requestId, List.of());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "request " + requestId + " failed", e);
+            return error(500, "internal error (request " + requestId + ")", requestId, List.of());
+        }
+    }
+
+    private static ApiResponse error(int status, String detail, String requestId, List<io.visionflow.flow.Problem> problems) {
+        return ApiResponse.json(status, Envelope.error(status, detail, requestId, problems), requestId);
+    }
+
+    /** The account of {@code Authorization: Token <token>}; a 401 for a missing, malformed or unknown token. */
+    private String authenticate(ApiRequest request) {
+        Optional<String> header = request.header("authorization");
+        if (header.isEmpty() || header.get().isBlank()) {
+            throw new ApiException(401, "authentication required: send the header \"Authorization: Token <your token>\"");
+        }
+        String value = header.get().trim();
+        if (!value.regionMatches(true, 0, "Token ", 0, 6) || value.substring(6).isBlank()) {
+            throw new ApiException(401, "the Authorization header must be \"Token <your token>\"");
+        }
+        return config.stores.accounts().accountOfToken(Tokens.hash(value.substring(6).trim()))
+                .orElseThrow(() -> new ApiException(401, "invalid token"));
+    }
+
+    private ApiResponse authorize(Call call) {
+        var body = call.jsonObject();
+        var service = body.get("service");
+        if (service != null && !service.isNull() && !service.isTextual()) {
+            throw ApiException.badRequest("service", "must be a string, found " + Call.describe(service));
+        }
+        return call.ok(Call.JSON.createObjectNode().put("user_id", call.account()));
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+    }
+}

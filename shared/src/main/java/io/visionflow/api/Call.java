@@ -1,0 +1,104 @@
+package io.visionflow.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * One API call being answered: the request, its id, the caller's account (null on public routes)
+ * and the parameters taken from the path.
+ */
+public final class Call {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ApiRequest request;
+    private final String requestId;
+    private final String account;
+    private final Map<String, String> params;
+    private JsonNode body;
+
+    Call(ApiRequest request, String requestId, String account, Map<String, String> params) {
+        this.request = request;
+        this.requestId = requestId;
+        this.account = account;
+        this.params = Map.copyOf(params);
+    }
+
+    public ApiRequest request() {
+        return request;
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    public String account() {
+        return account;
+    }
+
+    public String param(String name) {
+        return params.get(name);
+    }
+
+    /** The body as a JSON object; anything else is a 400 that says what was wrong and where. */
+    public ObjectNode jsonObject() {
+        JsonNode node = json();
+        if (!(node instanceof ObjectNode object)) {
+            throw ApiException.badRequest("", "the body must be a JSON object, found " + describe(node));
+        }
+        return object;
+    }
+
+    public JsonNode json() {
+        if (body != null) {
+            return body;
+        }
+        if (request.body().length == 0) {
+            throw ApiException.badRequest("", "the body is empty; send a JSON object");
+        }
+        try {
+            body = JSON.readTree(request.body());
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("", "the body is not valid JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr() + ")"));
+        } catch (IOException e) {
+            throw ApiException.badRequest("", "the body cannot be read: " + e.getMessage());
+        }
+        if (body == null || body.isMissingNode()) {
+            throw ApiException.badRequest("", "the body is empty; send a JSON object");
+        }
+        return body;
+    }
+
+    public ApiResponse ok(JsonNode body) {
+        return ApiResponse.json(200, body, requestId);
+    }
+
+    public ApiResponse created(JsonNode body) {
+        return ApiResponse.json(201, body, requestId);
+    }
+
+    public ApiResponse noContent() {
+        return new ApiResponse(204, Map.of("X-Request-Id", requestId), new byte[0]);
+    }
+
+    static String describe(JsonNode node) {
+        if (node == null || node.isMissingNode()) {
+            return "nothing";
+        }
+        return switch (node.getNodeType()) {
+            case ARRAY -> "a list";
+            case OBJECT -> "an object";
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case NULL -> "null";
+            default -> node.getNodeType().name().toLowerCase();
+        };
+    }
+}

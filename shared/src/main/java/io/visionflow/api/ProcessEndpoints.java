@@ -1,0 +1,158 @@
+package io.visionflow.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.engine.RunResult;
+import io.visionflow.flow.Action;
+import io.visionflow.flow.Detection;
+import io.visionflow.flow.FlowDefinition;
+import io.visionflow.flow.Problem;
+import io.visionflow.flow.Recognition;
+import io.visionflow.store.StoredFlow;
+import io.visionflow.store.StoredTask;
+import io.visionflow.task.TaskKind;
+
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The synchronous endpoints: run a flow, or a single classification or detection task. */
+final class ProcessEndpoints {
+    /** Usage is kept per flow; single-task calls are counted under this name. */
+    static final String NO_FLOW = "-";
+    private static final String RESULT_FIELD = "_result";
+
+    private final Api api;
+    private final FlowsEndpoints flows;
+
+    ProcessEndpoints(Api api, FlowsEndpoints flows) {
+        this.api = api;
+        this.flows = flows;
+    }
+
+    void register(Routes routes) {
+        routes.add("POST", "/flows/v2/process", this::process)
+                .add("POST", "/recognition/v2/classify", this::classify)
+                .add("POST", "/detection/v2/detect", this::detect);
+    }
+
+    private ApiResponse process(Call call) {
+        ObjectNode body = call.jsonObject();
+        String flowId = id(body, "flow", "flow_id");
+        List<ObjectNode> records = records(body);
+        StoredFlow flow = api.stores().flows().get(call.account(), flowId)
+                .orElseThrow(() -> ApiException.notFound("flow \"" + flowId + "\""));
+        if (!flow.valid()) {
+            throw new ApiException(409, "flow \"" + flowId + "\" is not valid: " + flow.invalidReason());
+        }
+        Map<String, FlowDefinition> snapshot = flows.snapshot(call.account(), flow);
+        FlowDefinition def = snapshot.get(flow.id());
+        List<Problem> problems = api.engine().validator(flows.tasks(call.account()), id -> Optional.ofNullable(snapshot.get(id)))
+                .check(def, flow.id());
+        if (!problems.isEmpty()) {
+            throw new ApiException(409, "flow \"" + flowId + "\" is not valid: " + problems.get(0), problems);
+        }
+        RunResult result = api.engine().run(def, records, flows.tasks(call.account()), id -> Optional.ofNullable(snapshot.get(id)));
+        charge(call, flow.id(), result);
+        return call.ok(Envelope.ok(result, call.requestId()));
+    }
+
+    private ApiResponse classify(Call call) {
+        ObjectNode body = call.jsonObject();
+        String taskId = id(body, "task", "task_id");
+        List<ObjectNode> records = records(body);
+        task(call, taskId, TaskKind.CLASSIFICATION);
+        RunResult result = runSingle(call, new Recognition("classify", taskId, RESULT_FIELD, null), records);
+        // the classify endpoint answers best_label and labels at the top of each record
+        for (ObjectNode r : result.records()) {
+            JsonNode labels = r.remove(RESULT_FIELD);
+            if (labels instanceof ObjectNode o) {
+                r.setAll(o);
+            }
+        }
+        return call.ok(Envelope.ok(result, call.requestId()));
+    }
+
+    private ApiResponse detect(Call call) {
+        ObjectNode body = call.jsonObject();
+        String taskId = id(body, "task", "task_id");
+        List<ObjectNode> records = records(body);
+        double keepProb = Detection.DEFAULT_KEEP_PROB;
+        JsonNode k = body.get("keep_prob");
+        if (k != null && !k.isNull()) {
+            if (!k.isNumber() || k.asDouble() < 0 || k.asDouble() > 1) {
+                throw ApiException.badRequest("keep_prob", "must be a number between 0 and 1, found " + k);
+            }
+            keepProb = k.asDouble();
+        }
+        task(call, taskId, TaskKind.DETECTION);
+        RunResult result = runSingle(call, new Detection("detect", taskId, Detection.DEFAULT_OUTPUT_FIELD, keepProb), records);
+        return call.ok(Envelope.ok(result, call.requestId()));
+    }
+
+    private RunResult runSingle(Call call, Action action, List<ObjectNode> records) {
+        RunResult result = api.engine().run(new FlowDefinition(action.type(), "", null, action), records,
+                flows.tasks(call.account()), id -> Optional.empty());
+        charge(call, NO_FLOW, result);
+        return result;
+    }
+
+    private void task(Call call, String taskId, TaskKind kind) {
+        StoredTask task = api.stores().tasks().get(call.account(), taskId)
+                .orElseThrow(() -> ApiException.notFound("task \"" + taskId + "\""));
+        if (task.task().kind() != kind) {
+            throw ApiException.badRequest("task", "task \"" + task.task().name() + "\" is a " + task.task().kind().wire()
+                    + " task; this endpoint needs a " + kind.wire() + " task");
+        }
+    }
+
+    /** Counts the credits of a request once, under its request id. */
+    private void charge(Call call, String flow, RunResult result) {
+        if (result.credits() > 0) {
+            api.stores().usage().charge(call.account(), LocalDate.now(api.config().clock), flow, result.credits(),
+                    call.requestId());
+        }
+    }
+
+    /** The id in {@code name}, or in its alias (Ximilar clients send {@code flow_id} and {@code task_id}). */
+    static String id(ObjectNode body, String name, String alias) {
+        JsonNode v = body.hasNonNull(name) ? body.get(name) : body.get(alias);
+        String field = body.hasNonNull(name) ? name : alias;
+        if (v == null || v.isNull()) {
+            throw ApiException.badRequest(name, "is required (the id of the " + name + ")");
+        }
+        if (!v.isTextual() || v.asText().isBlank()) {
+            throw ApiException.badRequest(field, "must be an id (a string), found " + Call.describe(v));
+        }
+        return v.asText();
+    }
+
+    /** The records of a request: 1 to {@code maxRecords} JSON objects. */
+    List<ObjectNode> records(ObjectNode body) {
+        JsonNode records = body.get("records");
+        if (records == null || records.isNull()) {
+            throw ApiException.badRequest("records", "is required (a list of 1 to " + api.config().maxRecords + " records)");
+        }
+        if (!records.isArray()) {
+            throw ApiException.badRequest("records", "must be a list of records, found " + Call.describe(records));
+        }
+        if (records.isEmpty()) {
+            throw ApiException.badRequest("records", "is empty; send 1 to " + api.config().maxRecords + " records");
+        }
+        if (records.size() > api.config().maxRecords) {
+            throw ApiException.badRequest("records", "has " + records.size() + " records, over the limit of "
+                    + api.config().maxRecords + " per request (send more with an async request)");
+        }
+        List<ObjectNode> out = new ArrayList<>();
+        for (int i = 0; i < records.size(); i++) {
+            if (!(records.get(i) instanceof ObjectNode o)) {
+                throw ApiException.badRequest("records[" + i + "]", "must be an object with _url or _base64, found "
+                        + Call.describe(records.get(i)));
+            }
+            out.add(o);
+        }
+        return out;
+    }
+}

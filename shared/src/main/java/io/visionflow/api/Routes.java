@@ -1,0 +1,84 @@
+package io.visionflow.api;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The explicit route table: method + path pattern ({@code /flows/v2/flow/{id}/json}) → handler.
+ * Paths match with or without a trailing slash.
+ */
+public final class Routes {
+    /** Answers one call. */
+    @FunctionalInterface
+    public interface Handler {
+        ApiResponse handle(Call call);
+    }
+
+    record Route(String method, List<String> segments, Handler handler, boolean authenticated) {
+    }
+
+    record Match(Route route, Map<String, String> params) {
+    }
+
+    private final List<Route> routes = new ArrayList<>();
+
+    /** A route that needs a valid token. */
+    public Routes add(String method, String pattern, Handler handler) {
+        routes.add(new Route(method, segments(pattern), handler, true));
+        return this;
+    }
+
+    /** A route anyone may call. */
+    public Routes addPublic(String method, String pattern, Handler handler) {
+        routes.add(new Route(method, segments(pattern), handler, false));
+        return this;
+    }
+
+    Match match(String method, String path) {
+        List<String> parts = segments(path);
+        TreeSet<String> allowed = new TreeSet<>();
+        for (Route r : routes) {
+            Map<String, String> params = bind(r.segments(), parts);
+            if (params == null) {
+                continue;
+            }
+            if (r.method().equals(method)) {
+                return new Match(r, params);
+            }
+            allowed.add(r.method());
+        }
+        if (!allowed.isEmpty()) {
+            throw new ApiException(405, "method " + method + " is not allowed here (allowed: " + String.join(", ", allowed) + ")");
+        }
+        throw new ApiException(404, "no endpoint " + path);
+    }
+
+    private static Map<String, String> bind(List<String> pattern, List<String> parts) {
+        if (pattern.size() != parts.size()) {
+            return null;
+        }
+        Map<String, String> params = new HashMap<>();
+        for (int i = 0; i < pattern.size(); i++) {
+            String p = pattern.get(i);
+            if (p.startsWith("{") && p.endsWith("}")) {
+                params.put(p.substring(1, p.length() - 1), java.net.URLDecoder.decode(parts.get(i), java.nio.charset.StandardCharsets.UTF_8));
+            } else if (!p.equals(parts.get(i))) {
+                return null;
+            }
+        }
+        return params;
+    }
+
+    private static List<String> segments(String path) {
+        List<String> out = new ArrayList<>();
+        for (String s : path.split("/")) {
+            if (!s.isEmpty()) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+}
