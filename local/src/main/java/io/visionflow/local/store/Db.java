@@ -44,15 +44,26 @@ final class Db implements AutoCloseable {
 
     private Db(Path file, int readerCount) throws SQLException {
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
-        writer = DriverManager.getConnection(url, config().toProperties());
-        all.add(writer);
-        migrate();
         readers = new ArrayBlockingQueue<>(readerCount);
-        for (int i = 0; i < readerCount; i++) {
-            Connection r = DriverManager.getConnection(url, config().toProperties());
-            all.add(r);
-            exec(r, "PRAGMA query_only = true"); // a read connection that tried to write would be a bug
-            readers.add(r);
+        try {
+            writer = DriverManager.getConnection(url, config().toProperties());
+            all.add(writer);
+            migrate();
+            for (int i = 0; i < readerCount; i++) {
+                Connection r = DriverManager.getConnection(url, config().toProperties());
+                all.add(r);
+                exec(r, "PRAGMA query_only = true"); // a read connection that tried to write would be a bug
+                readers.add(r);
+            }
+        } catch (SQLException | RuntimeException e) {
+            for (Connection c : all) {
+                try {
+                    c.close();
+                } catch (SQLException close) {
+                    e.addSuppressed(close);
+                }
+            }
+            throw e;
         }
     }
 
@@ -113,10 +124,12 @@ final class Db implements AutoCloseable {
         writeLock.lock();
         try {
             exec(writer, "BEGIN IMMEDIATE");
-            T result;
             try {
-                result = work.run(writer);
+                T result = work.run(writer);
+                exec(writer, "COMMIT");
+                return result;
             } catch (SQLException | RuntimeException | Error e) {
+                // also after a failed COMMIT: the connection must not stay inside a transaction
                 try {
                     exec(writer, "ROLLBACK");
                 } catch (SQLException rollback) {
@@ -124,8 +137,6 @@ final class Db implements AutoCloseable {
                 }
                 throw e;
             }
-            exec(writer, "COMMIT");
-            return result;
         } finally {
             writeLock.unlock();
         }
@@ -145,11 +156,19 @@ final class Db implements AutoCloseable {
         }
         try {
             exec(c, "BEGIN");
+            T result;
             try {
-                return work.run(c);
-            } finally {
-                exec(c, "COMMIT");
+                result = work.run(c);
+            } catch (SQLException | RuntimeException | Error e) {
+                try {
+                    exec(c, "ROLLBACK");
+                } catch (SQLException end) {
+                    e.addSuppressed(end);
+                }
+                throw e;
             }
+            exec(c, "COMMIT");
+            return result;
         } catch (SQLException e) {
             throw new StoreException(what + ": " + e.getMessage(), e);
         } finally {
@@ -214,7 +233,7 @@ final class Db implements AutoCloseable {
         }
     }
 
-    static long count(Connection c, String sql, Object... args) throws SQLException {
+    static long queryLong(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getLong(1);

@@ -72,7 +72,7 @@ final class SqliteFlowStore implements FlowStore {
             }
             Instant now = Instant.now();
             insertVersion(c, account, id, expectedVersion + 1, json, valid, invalidReason, now);
-            long created = Db.count(c, "SELECT created FROM flows WHERE account = ? AND id = ?", account, id);
+            long created = Db.queryLong(c, "SELECT created FROM flows WHERE account = ? AND id = ?", account, id);
             return new StoredFlow(id, account, expectedVersion + 1, definition, valid, invalidReason,
                     Db.instant(created), now);
         });
@@ -114,7 +114,7 @@ final class SqliteFlowStore implements FlowStore {
     public Page<StoredFlow> list(String account, int offset, int limit) {
         Db.checkPage(offset, limit);
         return db.read("list flows", c -> {
-            long total = Db.count(c, "SELECT count(*) FROM flows WHERE account = ?", account);
+            long total = Db.queryLong(c, "SELECT count(*) FROM flows WHERE account = ?", account);
             List<StoredFlow> items = new ArrayList<>();
             try (PreparedStatement ps = Db.prepare(c, SELECT + "AND v.version = f.version WHERE f.account = ? "
                     + "ORDER BY f.seq LIMIT ? OFFSET ?", account, limit, offset); ResultSet rs = ps.executeQuery()) {

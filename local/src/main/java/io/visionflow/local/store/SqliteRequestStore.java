@@ -85,7 +85,7 @@ final class SqliteRequestStore implements RequestStore {
             args.add(status.name());
         }
         return db.read("list requests", c -> {
-            long total = Db.count(c, "SELECT count(*) FROM requests " + filter, args.toArray());
+            long total = Db.queryLong(c, "SELECT count(*) FROM requests " + filter, args.toArray());
             List<Object> pageArgs = new ArrayList<>(args);
             pageArgs.add(limit);
             pageArgs.add(offset);

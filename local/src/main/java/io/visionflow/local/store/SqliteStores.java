@@ -47,9 +47,14 @@ public final class SqliteStores implements AutoCloseable {
             throw new StoreException("cannot create the data directory " + dataDir, e);
         }
         Db db = Db.open(dataDir.resolve(DATABASE_FILE), readers);
-        return new SqliteStores(db, new Stores(new SqliteAccountStore(db), new SqliteFlowStore(db),
-                new SqliteTaskStore(db), new FileBlobStore(dataDir.resolve("blobs")), new SqliteRequestStore(db),
-                new SqliteUsageStore(db)));
+        try {
+            return new SqliteStores(db, new Stores(new SqliteAccountStore(db), new SqliteFlowStore(db),
+                    new SqliteTaskStore(db), new FileBlobStore(dataDir.resolve("blobs")), new SqliteRequestStore(db),
+                    new SqliteUsageStore(db)));
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
     }
 
     public Stores stores() {

@@ -65,7 +65,7 @@ final class SqliteTaskStore implements TaskStore {
                     task.kind().wire(), json, now, account, task.id(), expectedVersion) == 0) {
                 throw missingOrMoved(c, account, task.id(), expectedVersion);
             }
-            long created = Db.count(c, "SELECT created FROM tasks WHERE account = ? AND id = ?", account, task.id());
+            long created = Db.queryLong(c, "SELECT created FROM tasks WHERE account = ? AND id = ?", account, task.id());
             return new StoredTask(task, account, expectedVersion + 1, Db.instant(created), Db.instant(now));
         });
     }
@@ -93,7 +93,7 @@ final class SqliteTaskStore implements TaskStore {
         return db.read("list tasks", c -> {
             String filter = kind == null ? "WHERE account = ?" : "WHERE account = ? AND kind = ?";
             Object[] args = kind == null ? new Object[]{account} : new Object[]{account, kind.wire()};
-            long total = Db.count(c, "SELECT count(*) FROM tasks " + filter, args);
+            long total = Db.queryLong(c, "SELECT count(*) FROM tasks " + filter, args);
             List<StoredTask> items = new ArrayList<>();
             Object[] pageArgs = new Object[args.length + 2];
             System.arraycopy(args, 0, pageArgs, 0, args.length);
