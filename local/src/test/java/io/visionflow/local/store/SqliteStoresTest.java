@@ -194,4 +194,36 @@ class SqliteStoresTest {
             assertThat(s.usage().usage("a", DAY, DAY)).containsExactly(new UsageRow(DAY, "f", writers * flowsEach));
         }
     }
+
+    @Test
+    void twoOpenersOfOneDirectoryShareItWithoutLosingCharges() throws Exception {
+        // as the CLI does next to a running server: separate connections, so SQLite's own locks decide
+        try (SqliteStores server = SqliteStores.open(dir); SqliteStores cli = SqliteStores.open(dir)) {
+            int perThread = 150;
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    SqliteStores s = t % 2 == 0 ? server : cli;
+                    int thread = t;
+                    done.add(pool.submit(() -> {
+                        for (int i = 0; i < perThread; i++) {
+                            assertThat(s.usage().charge("a", DAY, "f", 1, thread + "-" + i)).isTrue();
+                            // the same charge through the other opener is recognised
+                            assertThat((s == server ? cli : server).usage().charge("a", DAY, "f", 1, thread + "-" + i))
+                                    .isFalse();
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : done) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(server.usage().usage("a", DAY, DAY)).containsExactly(new UsageRow(DAY, "f", 4 * perThread));
+            assertThat(cli.usage().usage("a", DAY, DAY)).containsExactly(new UsageRow(DAY, "f", 4 * perThread));
+        }
+    }
 }
