@@ -1,0 +1,85 @@
+package io.visionflow.request;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * A queue in memory consumed by a fixed pool of worker threads. Messages are lost when the process
+ * dies; {@link AsyncRequests#recover} re-enqueues what they named at the next start-up. A worker
+ * that throws has the message sent again (with {@code resume}) until {@code maxDeliveries}, like
+ * an SQS redrive policy; the worker itself ends the request in ERROR on the last delivery.
+ */
+public final class InProcessRequestQueue implements RequestQueue {
+    private static final System.Logger LOG = System.getLogger(InProcessRequestQueue.class.getName());
+
+    private final BlockingQueue<RequestMessage> messages;
+    private final List<Thread> threads = new ArrayList<>();
+    private final Worker worker;
+    private volatile boolean closed;
+
+    public InProcessRequestQueue(int workers, int capacity, Worker worker) {
+        if (workers < 1 || capacity < 1) {
+            throw new IllegalArgumentException("workers and capacity must be at least 1");
+        }
+        this.messages = new LinkedBlockingQueue<>(capacity);
+        this.worker = worker;
+        for (int i = 0; i < workers; i++) {
+            Thread t = new Thread(this::loop, "async-request-worker-" + i);
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
+    }
+
+    public static Factory factory(int workers, int capacity) {
+        return worker -> new InProcessRequestQueue(workers, capacity, worker);
+    }
+
+    @Override
+    public void send(RequestMessage message) {
+        if (closed) {
+            throw new IllegalStateException("the request queue is closed");
+        }
+        if (!messages.offer(message)) {
+            throw new QueueFullException("the async request queue is full (" + messages.size() + " waiting)");
+        }
+    }
+
+    private void loop() {
+        while (!closed) {
+            RequestMessage m;
+            try {
+                m = messages.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                worker.handle(m);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "request " + m.requestId() + " delivery " + m.attempt()
+                        + " failed; delivering it again", e);
+                if (!closed && !messages.offer(m.retry())) {
+                    LOG.log(System.Logger.Level.ERROR, "queue full: request " + m.requestId()
+                            + " waits for the next start-up");
+                }
+            }
+        }
+    }
+
+    /** Stops the workers; running ones are interrupted, queued messages are dropped (recovery finds their requests). */
+    @Override
+    public void close() {
+        closed = true;
+        threads.forEach(Thread::interrupt);
+        for (Thread t : threads) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}
