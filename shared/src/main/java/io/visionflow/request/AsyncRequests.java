@@ -123,6 +123,7 @@ public final class AsyncRequests implements AutoCloseable {
     private final Options options;
     private final Clock clock;
     private final RequestQueue queue;
+    private volatile boolean closing;
 
     public AsyncRequests(Stores stores, Engine engine, WebhookSender webhooks, RequestQueue.Factory queue,
                          Options options, Clock clock) {
@@ -285,6 +286,8 @@ public final class AsyncRequests implements AutoCloseable {
         String error = null;
         try {
             response = run(request);
+        } catch (ShuttingDown e) {
+            return; // left PROCESSING for recover() at the next start-up
         } catch (FlowException e) {
             error = e.getMessage();
             response = Envelope.error(e.status(), e.getMessage(), request.id(), e.problems());
@@ -323,6 +326,11 @@ public final class AsyncRequests implements AutoCloseable {
                 batch.add(hydrate(account, (ObjectNode) records.get(i), i));
             }
             RunResult r = engine.run(def, batch, tasks, id -> Optional.ofNullable(snapshot.get(id)));
+            if (closing) {
+                // stopping interrupts the steps, so this batch may hold records failed by the stop
+                // itself: no such result is written or billed
+                throw new ShuttingDown();
+            }
             out.addAll(r.records());
             charges.addAll(r.charges());
             elapsed = elapsed.plus(r.elapsed());
@@ -395,6 +403,13 @@ public final class AsyncRequests implements AutoCloseable {
     /** Stops the workers; requests they leave unfinished are found by {@link #recover} at the next start. */
     @Override
     public void close() {
+        closing = true;
         queue.close();
+    }
+
+    private static final class ShuttingDown extends RuntimeException {
+        ShuttingDown() {
+            super("the process is stopping", null, false, false);
+        }
     }
 }

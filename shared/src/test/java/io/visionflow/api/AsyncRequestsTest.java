@@ -324,6 +324,38 @@ class AsyncRequestsTest {
         assertThat(restarted.recoverRequests(List.of(ACME))).isZero();
     }
 
+    @Test
+    void stoppingWhileARequestRunsLeavesItUnbilledForTheNextStartUp() {
+        Api stopping = api(stores, null, c -> { });
+        gate = new CountDownLatch(1); // never opened: the stop interrupts the model call
+        String id = post(stopping, TOKEN, body(flow, records(Color.RED), null)).bodyJson().path("id").asText();
+        awaitValue(() -> status(stopping, id), "PROCESSING"::equals);
+        stopping.close();
+        apis.remove(stopping);
+        assertThat(stores.requests().get(ACME, id).orElseThrow().status()).isEqualTo(RequestStatus.PROCESSING);
+        assertThat(credits(ACME)).isZero();
+
+        gate = null;
+        Api restarted = api(stores, null, c -> { });
+        assertThat(restarted.recoverRequests(List.of(ACME))).isEqualTo(1);
+        assertThat(awaitDone(restarted, id).path("status").asText()).isEqualTo("DONE");
+        assertThat(credits(ACME)).isEqualTo(1);
+    }
+
+    @Test
+    void aFullQueueAnswers503() {
+        Api api = api(stores, null, c -> c.async = new AsyncRequests.Options(1, 1, 10, 3));
+        gate = new CountDownLatch(1);
+        String running = post(api, TOKEN, body(flow, records(Color.RED), null)).bodyJson().path("id").asText();
+        awaitValue(() -> status(api, running), "PROCESSING"::equals);
+        assertThat(post(api, TOKEN, body(flow, records(Color.RED), null)).status()).isEqualTo(201); // waits in the queue
+        ApiResponse full = post(api, TOKEN, body(flow, records(Color.RED), null));
+        assertThat(full.status()).isEqualTo(503);
+        assertThat(full.bodyJson().path("detail").asText()).contains("full");
+        gate.countDown();
+        awaitDone(api, running);
+    }
+
     // ---- webhooks ----
 
     @Test
