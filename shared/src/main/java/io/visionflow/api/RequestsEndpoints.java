@@ -74,12 +74,6 @@ final class RequestsEndpoints {
         String flowId = ProcessEndpoints.id(body, "flow", "flow_id");
         List<ObjectNode> records = records(body);
         AsyncRequests.WebhookTarget webhook = webhook(body.get("webhook"));
-        if (webhook != null) {
-            String secret = api.stores().accounts().get(call.account()).map(Account::webhookSecret).orElse(null);
-            if (secret == null || secret.isEmpty()) {
-                throw new ApiException(409, "this account has no webhook secret to sign webhooks with");
-            }
-        }
         StoredFlow flow = api.stores().flows().get(call.account(), flowId)
                 .orElseThrow(() -> ApiException.notFound("flow \"" + flowId + "\""));
         if (!flow.valid()) {
@@ -90,6 +84,12 @@ final class RequestsEndpoints {
             requests.snapshot(call.account(), flowId, pins);
         } catch (FlowException e) {
             throw new ApiException(e.status(), e.getMessage(), e.problems());
+        }
+        if (webhook != null) {
+            String secret = api.stores().accounts().get(call.account()).map(Account::webhookSecret).orElse(null);
+            if (secret == null || secret.isEmpty()) {
+                throw new ApiException(409, "this account has no webhook secret to sign webhooks with");
+            }
         }
         List<byte[]> images = images(records);
         AsyncRequest created;

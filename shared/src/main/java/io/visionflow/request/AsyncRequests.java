@@ -261,6 +261,13 @@ public final class AsyncRequests implements AutoCloseable {
 
     /** Handles one delivery of a message; safe to call any number of times for the same message. */
     public void process(RequestMessage m) {
+        if (m.attempt() > options.maxDeliveries()) {
+            // the last delivery could not even record the ERROR (a store fault): stop the loop here;
+            // the request stays unfinished until recover() at the next start-up
+            LOG.log(System.Logger.Level.ERROR, "request " + m.requestId() + " dropped after " + options.maxDeliveries()
+                    + " deliveries");
+            return;
+        }
         Optional<AsyncRequest> found = stores.requests().get(m.account(), m.requestId());
         if (found.isEmpty()) {
             return;
@@ -296,7 +303,8 @@ public final class AsyncRequests implements AutoCloseable {
                 throw e; // the queue delivers it again, with resume
             }
             LOG.log(System.Logger.Level.ERROR, "request " + request.id() + " failed on delivery " + m.attempt(), e);
-            error = "internal error after " + m.attempt() + " attempt(s): " + e;
+            // the cause is in the log; users are told what happened, not our class names
+            error = "internal error after " + m.attempt() + " attempt(s); send the request again";
             response = Envelope.error(500, error, request.id(), List.of());
         }
         RequestStatus to = error == null ? RequestStatus.DONE : RequestStatus.ERROR;
