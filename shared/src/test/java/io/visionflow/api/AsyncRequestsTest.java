@@ -15,6 +15,7 @@ import io.visionflow.store.Stores;
 import io.visionflow.store.UsageRow;
 import io.visionflow.store.memory.MemoryRequestStore;
 import io.visionflow.store.memory.MemoryStores;
+import io.visionflow.task.BackendRunners;
 import io.visionflow.task.Classification;
 import io.visionflow.task.Label;
 import io.visionflow.task.LabelProb;
@@ -22,6 +23,11 @@ import io.visionflow.task.Task;
 import io.visionflow.task.TaskKind;
 import io.visionflow.task.TaskRunner;
 import io.visionflow.task.TaskRunners;
+import io.visionflow.task.OnnxBackend;
+import io.visionflow.task.onnx.Activation;
+import io.visionflow.task.onnx.ClassifierOutput;
+import io.visionflow.task.onnx.DirectoryModelSource;
+import io.visionflow.task.onnx.Preprocessing;
 import io.visionflow.webhook.Webhook;
 import io.visionflow.webhook.WebhookReceiver;
 import io.visionflow.webhook.WebhookSender;
@@ -153,6 +159,38 @@ class AsyncRequestsTest {
                 .isEqualTo(syncAnswer.path("statistics").path("credits_by_action"));
         assertThat(response.path("statistics").path("credits").asInt()).isEqualTo(3);
         assertThat(credits(ACME)).isEqualTo(6); // the sync call and the async one, each charged once
+    }
+
+    @Test
+    void onRealOnnxModelsTheAsyncAnswerIsTheSyncAnswer() throws Exception {
+        Path models = Path.of(AsyncRequestsTest.class.getResource("/models").toURI());
+        BackendRunners onnx = closing(new BackendRunners(new DirectoryModelSource(models)));
+        stores.tasks().create(ACME, new Task("onnx_colour", "onnx_colour", TaskKind.CLASSIFICATION, labels(),
+                new OnnxBackend("mean_colour.onnx", Preprocessing.fixed(32, 32), new ClassifierOutput(Activation.SOFTMAX, null))));
+        stores.tasks().create(ACME, new Task("onnx_light", "onnx_light", TaskKind.CLASSIFICATION,
+                List.of(new Label("l-dark", "dark"), new Label("l-bright", "bright")),
+                new OnnxBackend("brightness.onnx", Preprocessing.fixed(32, 32), new ClassifierOutput(Activation.SOFTMAX, null))));
+        Api api = api(stores, null, c -> c.runners = onnx);
+        String def = """
+                {"name": "onnx", "top_node": {"type": "list", "id": "all", "actions": [
+                  {"type": "recognition", "id": "c", "task": "onnx_colour", "output_field": "colour"},
+                  {"type": "recognition", "id": "l", "task": "onnx_light", "output_field": "light"}]}}""";
+        ApiResponse created = api.handle(ApiRequest.json("POST", "/flows/v2/flow/", TOKEN, def));
+        assertThat(created.status()).as(created.bodyText()).isEqualTo(201);
+        String onnxFlow = created.bodyJson().path("id").asText();
+        List<ObjectNode> input = records(Color.RED, Color.WHITE, Color.BLUE);
+        ObjectNode sync = Call.JSON.createObjectNode().put("flow", onnxFlow);
+        sync.putArray("records").addAll(input);
+        JsonNode syncAnswer = api.handle(ApiRequest.json("POST", "/flows/v2/process", TOKEN, sync.toString())).bodyJson();
+
+        String id = post(api, TOKEN, body(onnxFlow, input, null)).bodyJson().path("id").asText();
+        JsonNode response = awaitDone(api, id).path("response");
+
+        assertThat(response.path("records")).isEqualTo(syncAnswer.path("records"));
+        assertThat(response.path("records").get(0).path("colour").path("best_label").path("name").asText()).isEqualTo("red");
+        assertThat(response.path("records").get(1).path("light").path("best_label").path("name").asText()).isEqualTo("bright");
+        assertThat(response.path("statistics").path("credits").asInt()).isEqualTo(6);
+        assertThat(credits(ACME)).isEqualTo(12);
     }
 
     @Test
