@@ -77,8 +77,9 @@ public final class Api implements AutoCloseable {
         flows.register(routes);
         new ProcessEndpoints(this, flows).register(routes);
         this.webhooks = new WebhookSender(config.webhooks, config.webhookPolicy);
-        this.requests = new AsyncRequests(config.stores, engine, webhooks, config.queue != null ? config.queue
-                : InProcessRequestQueue.factory(config.async.workers(), config.async.queueCapacity()), config.async, config.clock);
+        RequestQueue.Factory queue = config.queue != null ? config.queue : InProcessRequestQueue.factory(
+                config.async.workers(), config.async.queueCapacity(), config.async.redeliveryDelay());
+        this.requests = new AsyncRequests(config.stores, engine, webhooks, queue, config.async, config.clock);
         new RequestsEndpoints(this, requests).register(routes);
         routes.add("POST", "/authorization/v2/authorize", this::authorize);
     }

@@ -80,16 +80,26 @@ public final class AsyncRequests implements AutoCloseable {
      * @param batchSize     records per engine run; each batch gets the sync deadline, as a sync
      *                      call of that many records would
      * @param maxDeliveries deliveries of a message whose worker fails before the request ends ERROR
+     * @param redeliveryDelay wait before delivering a failed message again, times the deliveries so far
      */
-    public record Options(int workers, int queueCapacity, int batchSize, int maxDeliveries) {
+    public record Options(int workers, int queueCapacity, int batchSize, int maxDeliveries, Duration redeliveryDelay) {
         public Options {
-            if (workers < 1 || queueCapacity < 1 || batchSize < 1 || maxDeliveries < 1) {
-                throw new IllegalArgumentException("async request options must be at least 1");
+            if (workers < 1 || queueCapacity < 1 || batchSize < 1 || maxDeliveries < 1 || redeliveryDelay.isNegative()) {
+                throw new IllegalArgumentException("async request options must be at least 1, the delay not negative");
             }
         }
 
+        /** 2 workers, 10,000 waiting, batches of 10 records, 3 deliveries 5 s apart and more. */
         public static Options defaults() {
-            return new Options(2, 10_000, 10, 3);
+            return new Options(2, 10_000, 10, 3, Duration.ofSeconds(5));
+        }
+
+        public Options withWorkers(int workers, int queueCapacity) {
+            return new Options(workers, queueCapacity, batchSize, maxDeliveries, redeliveryDelay);
+        }
+
+        public Options withDeliveries(int maxDeliveries, Duration redeliveryDelay) {
+            return new Options(workers, queueCapacity, batchSize, maxDeliveries, redeliveryDelay);
         }
     }
 

@@ -333,7 +333,7 @@ class AsyncRequestsTest {
     void aWorkerThatKeepsFailingIsRedeliveredThenEndsInError() {
         Stores failing = new Stores(stores.accounts(), stores.flows(), stores.tasks(), new FailingBlobs(stores.blobs()),
                 stores.requests(), stores.usage());
-        Api api = api(failing, null, c -> c.async = new AsyncRequests.Options(1, 100, 10, 3));
+        Api api = api(failing, null, c -> c.async = AsyncRequests.Options.defaults().withWorkers(1, 100).withDeliveries(3, Duration.ofMillis(10)));
         String id = post(api, TOKEN, body(flow, records(Color.RED), null)).bodyJson().path("id").asText();
         JsonNode r = awaitValue(() -> get(api, TOKEN, "/account/v2/request/" + id).bodyJson(),
                 j -> j.path("status").asText().equals("ERROR"));
@@ -382,7 +382,7 @@ class AsyncRequestsTest {
 
     @Test
     void aFullQueueAnswers503() {
-        Api api = api(stores, null, c -> c.async = new AsyncRequests.Options(1, 1, 10, 3));
+        Api api = api(stores, null, c -> c.async = AsyncRequests.Options.defaults().withWorkers(1, 1));
         gate = new CountDownLatch(1);
         String running = post(api, TOKEN, body(flow, records(Color.RED), null)).bodyJson().path("id").asText();
         awaitValue(() -> status(api, running), "PROCESSING"::equals);
