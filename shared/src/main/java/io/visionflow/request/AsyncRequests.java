@@ -55,9 +55,11 @@ import java.util.UUID;
  *       once and the request never changes after it is finished. Credits are charged before the
  *       result is written: a crash in between leaves a request that a retry finishes without
  *       charging again, whereas the other order could leave a finished request never billed;</li>
- *   <li><b>webhook</b>: sent only by the worker that won the final transition, so at most one
- *       delivery sequence per request. Its retries live in memory: if the process dies while
- *       retrying, the webhook is lost, though the result stays readable with GET.</li>
+ *   <li><b>webhook</b>: sent only by the worker that won the final transition, so one delivery
+ *       sequence per request. Within it, delivery is at least once (an attempt whose answer was
+ *       lost is retried, so receivers deduplicate on {@code id}); its retries live in memory, so if
+ *       the process dies while retrying, the webhook is lost, though the result stays readable
+ *       with GET. The cloud version sends webhooks from a queue of their own, which survives that.</li>
  * </ul>
  * A request is never stuck in {@code PROCESSING}: a worker that throws has its message delivered
  * again (with {@code resume}) and the last allowed delivery ends the request in ERROR; a process

@@ -27,7 +27,8 @@ import java.util.HexFormat;
  *     respond(401); // not from Visionflow, or replayed
  * }
  * }</pre>
- * In Python: {@code hmac.compare_digest("sha256=" + hmac.new(secret.encode(), ts.encode() + b"." + body,
+ * A webhook may arrive more than once (a retry after an answer that was lost on the way back), so
+ * receivers deduplicate on the request {@code id} of the body. In Python: {@code hmac.compare_digest("sha256=" + hmac.new(secret.encode(), ts.encode() + b"." + body,
  * hashlib.sha256).hexdigest(), sig)}.
  */
 public final class Webhook {
