@@ -8,11 +8,15 @@ import io.visionflow.image.HttpUrlFetcher;
 import io.visionflow.image.ImageLimits;
 import io.visionflow.image.RecordImageSource;
 import io.visionflow.image.UrlFetcher;
+import io.visionflow.request.AsyncRequests;
+import io.visionflow.request.InProcessRequestQueue;
+import io.visionflow.request.RequestQueue;
 import io.visionflow.service.ServiceCatalog;
 import io.visionflow.store.ConflictException;
 import io.visionflow.store.NotFoundException;
 import io.visionflow.store.Stores;
 import io.visionflow.task.TaskRunners;
+import io.visionflow.webhook.WebhookSender;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -43,11 +47,21 @@ public final class Api implements AutoCloseable {
         public Duration deadline = Duration.ofSeconds(60);
         public int maxConcurrency = 32;
         public Clock clock = Clock.systemUTC();
+        /** Records of one async request. */
+        public int maxAsyncRecords = 1000;
+        public AsyncRequests.Options async = AsyncRequests.Options.defaults();
+        /** Where async requests wait; null for an in-process queue sized by {@code async}. */
+        public RequestQueue.Factory queue;
+        public WebhookSender.Options webhooks = WebhookSender.Options.defaults();
+        /** Which webhook endpoints may be called (DESIGN section 5, the same rules as {@code _url}). */
+        public AddressPolicy webhookPolicy = AddressPolicy.ALLOW_ALL;
     }
 
     private final Config config;
     private final Engine engine;
     private final Routes routes = new Routes();
+    private final WebhookSender webhooks;
+    private final AsyncRequests requests;
 
     private Api(Config config) {
         this.config = config;
@@ -62,6 +76,11 @@ public final class Api implements AutoCloseable {
         FlowsEndpoints flows = new FlowsEndpoints(this);
         flows.register(routes);
         new ProcessEndpoints(this, flows).register(routes);
+        this.webhooks = new WebhookSender(config.webhooks, config.webhookPolicy);
+        RequestQueue.Factory queue = config.queue != null ? config.queue : InProcessRequestQueue.factory(
+                config.async.workers(), config.async.queueCapacity(), config.async.redeliveryDelay());
+        this.requests = new AsyncRequests(config.stores, engine, webhooks, queue, config.async, config.clock);
+        new RequestsEndpoints(this, requests).register(routes);
         routes.add("POST", "/authorization/v2/authorize", this::authorize);
     }
 
@@ -79,6 +98,14 @@ public final class Api implements AutoCloseable {
 
     Engine engine() {
         return engine;
+    }
+
+    /**
+     * Re-enqueues the async requests these accounts left unfinished when a process died; hosts
+     * call it once at start-up, before serving. Returns how many were re-enqueued.
+     */
+    public int recoverRequests(java.util.Collection<String> accounts) {
+        return requests.recover(accounts);
     }
 
     Stores stores() {
@@ -137,6 +164,8 @@ public final class Api implements AutoCloseable {
 
     @Override
     public void close() {
+        requests.close();
+        webhooks.close();
         engine.close();
     }
 }

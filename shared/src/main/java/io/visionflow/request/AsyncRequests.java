@@ -1,0 +1,435 @@
+package io.visionflow.request;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.api.Envelope;
+import io.visionflow.engine.Charge;
+import io.visionflow.engine.Engine;
+import io.visionflow.engine.FlowException;
+import io.visionflow.engine.RunResult;
+import io.visionflow.flow.FlowDefinition;
+import io.visionflow.flow.FlowParser;
+import io.visionflow.flow.Problem;
+import io.visionflow.store.Account;
+import io.visionflow.store.AsyncRequest;
+import io.visionflow.store.Page;
+import io.visionflow.store.RequestStatus;
+import io.visionflow.store.StoredFlow;
+import io.visionflow.store.StoredTask;
+import io.visionflow.store.Stores;
+import io.visionflow.task.TaskCatalog;
+import io.visionflow.webhook.WebhookSender;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Async flow requests: accepted and stored {@code CREATED}, run by a worker from a
+ * {@link RequestQueue} through the same engine as the sync endpoint, finished {@code DONE} with
+ * the sync endpoint's envelope (or {@code ERROR} with the reason), then announced by webhook.
+ *
+ * <h2>Guarantees</h2>
+ * Messages are delivered at least once: twice, late, or again after a crash. Each effect is made
+ * idempotent by a store operation that only one caller can win:
+ * <ul>
+ *   <li><b>claim</b>: {@code CREATED → PROCESSING} is conditional, so of two deliveries of the same
+ *       message one runs the flow and the other does nothing;</li>
+ *   <li><b>credits</b>: charged with the request id as charge id, so a run repeated after a crash
+ *       (or a duplicate resumed run) is counted once: exactly once per request;</li>
+ *   <li><b>result</b>: {@code PROCESSING → DONE|ERROR} is conditional, so the response is written
+ *       once and the request never changes after it is finished. Credits are charged before the
+ *       result is written: a crash in between leaves a request that a retry finishes without
+ *       charging again, whereas the other order could leave a finished request never billed;</li>
+ *   <li><b>webhook</b>: sent only by the worker that won the final transition, so one delivery
+ *       sequence per request. Within it, delivery is at least once (an attempt whose answer was
+ *       lost is retried, so receivers deduplicate on {@code id}); its retries live in memory, so if
+ *       the process dies while retrying, the webhook is lost, though the result stays readable
+ *       with GET. The cloud version sends webhooks from a queue of their own, which survives that.</li>
+ * </ul>
+ * A request is never stuck in {@code PROCESSING}: a worker that throws has its message delivered
+ * again (with {@code resume}) and the last allowed delivery ends the request in ERROR; a process
+ * that died leaves requests {@code CREATED} or {@code PROCESSING} that {@link #recover} re-enqueues
+ * at the next start-up, when no worker of this process can be running them. A resumed run
+ * re-executes the flow from the start (model calls are repeated, credits are not).
+ */
+public final class AsyncRequests implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(AsyncRequests.class.getName());
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String TYPE_FLOWS = "flows";
+    public static final String IMAGE_KIND = "image";
+    static final String BLOB_FIELD = "_blob";
+    private static final String BASE64_FIELD = "_base64";
+
+    /**
+     * @param workers       requests run at the same time on the in-process queue
+     * @param queueCapacity messages waiting before new requests are refused
+     * @param batchSize     records per engine run; each batch gets the sync deadline, as a sync
+     *                      call of that many records would
+     * @param maxDeliveries deliveries of a message whose worker fails before the request ends ERROR
+     * @param redeliveryDelay wait before delivering a failed message again, times the deliveries so far
+     */
+    public record Options(int workers, int queueCapacity, int batchSize, int maxDeliveries, Duration redeliveryDelay) {
+        public Options {
+            if (workers < 1 || queueCapacity < 1 || batchSize < 1 || maxDeliveries < 1 || redeliveryDelay.isNegative()) {
+                throw new IllegalArgumentException("async request options must be at least 1, the delay not negative");
+            }
+        }
+
+        /** 2 workers, 10,000 waiting, batches of 10 records, 3 deliveries 5 s apart and more. */
+        public static Options defaults() {
+            return new Options(2, 10_000, 10, 3, Duration.ofSeconds(5));
+        }
+
+        public Options withWorkers(int workers, int queueCapacity) {
+            return new Options(workers, queueCapacity, batchSize, maxDeliveries, redeliveryDelay);
+        }
+
+        public Options withDeliveries(int maxDeliveries, Duration redeliveryDelay) {
+            return new Options(workers, queueCapacity, batchSize, maxDeliveries, redeliveryDelay);
+        }
+    }
+
+    /** Where to announce the end of a request, and the user's extra headers. */
+    public record WebhookTarget(URI endpoint, Map<String, String> headers) {
+        public WebhookTarget {
+            headers = headers == null ? Map.of() : Map.copyOf(headers);
+        }
+    }
+
+    /**
+     * A request that passed validation.
+     *
+     * @param flowVersions the flow and every flow it nests, at the versions it will run with
+     * @param records      the records as sent; {@code _base64} is replaced by the blob of
+     *                     {@code images.get(i)} (null for records without one)
+     */
+    public record Submission(String flowId, Map<String, Integer> flowVersions, List<ObjectNode> records,
+                             List<byte[]> images, WebhookTarget webhook) {
+        public Submission {
+            if (records.size() != images.size()) {
+                throw new IllegalArgumentException("one image slot per record");
+            }
+            flowVersions = Map.copyOf(flowVersions);
+        }
+    }
+
+    private final Stores stores;
+    private final Engine engine;
+    private final WebhookSender webhooks;
+    private final Options options;
+    private final Clock clock;
+    private final RequestQueue queue;
+    private volatile boolean closing;
+
+    public AsyncRequests(Stores stores, Engine engine, WebhookSender webhooks, RequestQueue.Factory queue,
+                         Options options, Clock clock) {
+        this.stores = stores;
+        this.engine = engine;
+        this.webhooks = webhooks;
+        this.options = options;
+        this.clock = clock;
+        this.queue = queue.open(this::process);
+    }
+
+    // ---- accepting ----
+
+    /** The versions of a flow and of every flow it nests, as they are now: what a request is pinned to. */
+    public Map<String, Integer> pin(String account, StoredFlow top) {
+        Map<String, Integer> pins = new LinkedHashMap<>();
+        pins.put(top.id(), top.version());
+        List<JsonNode> todo = new ArrayList<>(List.of(top.definition()));
+        while (!todo.isEmpty()) {
+            for (String nested : nestedIds(todo.remove(todo.size() - 1))) {
+                if (!pins.containsKey(nested)) {
+                    stores.flows().get(account, nested).ifPresent(f -> {
+                        pins.put(nested, f.version());
+                        todo.add(f.definition());
+                    });
+                }
+            }
+        }
+        return pins;
+    }
+
+    /**
+     * The pinned definitions, checked against the account's tasks as they are now.
+     *
+     * @throws FlowException 404 when a pinned version was deleted, 409 when the flow is no longer valid
+     */
+    public Map<String, FlowDefinition> snapshot(String account, String flowId, Map<String, Integer> pins)
+            throws FlowException {
+        Map<String, FlowDefinition> snapshot = new HashMap<>();
+        for (Map.Entry<String, Integer> pin : pins.entrySet()) {
+            StoredFlow f = stores.flows().version(account, pin.getKey(), pin.getValue()).orElseThrow(() ->
+                    new FlowException(404, "flow \"" + pin.getKey() + "\" (version " + pin.getValue()
+                            + ") was deleted", List.of()));
+            snapshot.put(f.id(), FlowParser.parse(f.definition()).definition());
+        }
+        List<Problem> problems = engine.validator(tasks(account), id -> Optional.ofNullable(snapshot.get(id)))
+                .check(snapshot.get(flowId), flowId);
+        if (!problems.isEmpty()) {
+            throw new FlowException(409, "flow \"" + flowId + "\" is not valid: " + problems.get(0), problems);
+        }
+        return snapshot;
+    }
+
+    /**
+     * Stores the images and the request ({@code CREATED}) and enqueues it.
+     *
+     * @throws RequestQueue.QueueFullException when the queue is full; the request is then stored ERROR
+     */
+    public AsyncRequest submit(String account, Submission s) {
+        String id = UUID.randomUUID().toString();
+        ArrayNode records = F.arrayNode();
+        for (int i = 0; i < s.records().size(); i++) {
+            ObjectNode out = F.objectNode();
+            byte[] image = s.images().get(i);
+            for (Map.Entry<String, JsonNode> e : s.records().get(i).properties()) {
+                switch (e.getKey()) {
+                    // in place of the image, so the record keeps its field order
+                    case BASE64_FIELD -> {
+                        if (image != null) {
+                            out.put(BLOB_FIELD, stores.blobs().put(account, IMAGE_KIND, image));
+                        }
+                    }
+                    case "_file" -> { } // a path on the client's disk; never echoed
+                    default -> out.set(e.getKey(), e.getValue());
+                }
+            }
+            records.add(out);
+        }
+        ObjectNode payload = F.objectNode();
+        payload.put("flow", s.flowId());
+        payload.put("flow_version", s.flowVersions().get(s.flowId()));
+        ObjectNode versions = payload.putObject("flows");
+        s.flowVersions().forEach(versions::put);
+        payload.set("records", records);
+        if (s.webhook() != null) {
+            ObjectNode w = payload.putObject("webhook");
+            w.put("endpoint", s.webhook().endpoint().toString());
+            ObjectNode h = w.putObject("headers");
+            s.webhook().headers().forEach(h::put);
+        }
+        Instant now = clock.instant();
+        AsyncRequest request = stores.requests().create(new AsyncRequest(id, account, TYPE_FLOWS,
+                RequestStatus.CREATED, payload, null, null, now, now));
+        try {
+            queue.send(RequestMessage.first(account, id));
+        } catch (RequestQueue.QueueFullException e) {
+            stores.requests().transition(account, id, RequestStatus.CREATED, RequestStatus.ERROR,
+                    Envelope.error(503, e.getMessage(), id, List.of()), "not queued: " + e.getMessage());
+            throw e;
+        }
+        return request;
+    }
+
+    /**
+     * Re-enqueues the requests of these accounts that a previous process left {@code CREATED} or
+     * {@code PROCESSING}. Call it at start-up before serving: any {@code PROCESSING} request found
+     * then has no live worker. (Were one running, the resumed run would still charge once and write
+     * once, see the class comment; it would only repeat the model calls.)
+     *
+     * @return how many requests were re-enqueued
+     */
+    public int recover(Collection<String> accounts) {
+        List<RequestMessage> found = new ArrayList<>();
+        for (String account : accounts) {
+            for (RequestStatus status : List.of(RequestStatus.CREATED, RequestStatus.PROCESSING)) {
+                // collect first: the workers change statuses, which would shift the pages under us
+                for (int offset = 0; ; ) {
+                    Page<AsyncRequest> page = stores.requests().list(account, null, status, offset, 100);
+                    page.items().forEach(r -> found.add(new RequestMessage(account, r.id(), true, 1)));
+                    offset += page.items().size();
+                    if (page.items().isEmpty() || offset >= page.total()) {
+                        break;
+                    }
+                }
+            }
+        }
+        found.forEach(queue::send);
+        if (!found.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "re-enqueued " + found.size() + " unfinished async request(s)");
+        }
+        return found.size();
+    }
+
+    // ---- running ----
+
+    /** Handles one delivery of a message; safe to call any number of times for the same message. */
+    public void process(RequestMessage m) {
+        if (m.attempt() > options.maxDeliveries()) {
+            // the last delivery could not even record the ERROR (a store fault): stop the loop here;
+            // the request stays unfinished until recover() at the next start-up
+            LOG.log(System.Logger.Level.ERROR, "request " + m.requestId() + " dropped after " + options.maxDeliveries()
+                    + " deliveries");
+            return;
+        }
+        Optional<AsyncRequest> found = stores.requests().get(m.account(), m.requestId());
+        if (found.isEmpty()) {
+            return;
+        }
+        AsyncRequest request = found.get();
+        switch (request.status()) {
+            case DONE, ERROR -> {
+                return; // a duplicate of a finished request
+            }
+            case CREATED -> {
+                if (!stores.requests().transition(m.account(), m.requestId(), RequestStatus.CREATED,
+                        RequestStatus.PROCESSING, null, null)) {
+                    return; // another delivery claimed it
+                }
+            }
+            case PROCESSING -> {
+                if (!m.resume()) {
+                    return; // a duplicate while its worker runs
+                }
+            }
+        }
+        ObjectNode response;
+        String error = null;
+        try {
+            response = run(request);
+        } catch (ShuttingDown e) {
+            return; // left PROCESSING for recover() at the next start-up
+        } catch (FlowException e) {
+            error = e.getMessage();
+            response = Envelope.error(e.status(), e.getMessage(), request.id(), e.problems());
+        } catch (RuntimeException e) {
+            if (m.attempt() < options.maxDeliveries()) {
+                throw e; // the queue delivers it again, with resume
+            }
+            LOG.log(System.Logger.Level.ERROR, "request " + request.id() + " failed on delivery " + m.attempt(), e);
+            // the cause is in the log; users are told what happened, not our class names
+            error = "internal error after " + m.attempt() + " attempt(s); send the request again";
+            response = Envelope.error(500, error, request.id(), List.of());
+        }
+        RequestStatus to = error == null ? RequestStatus.DONE : RequestStatus.ERROR;
+        if (stores.requests().transition(m.account(), m.requestId(), RequestStatus.PROCESSING, to, response, error)) {
+            notify(request, to, response);
+        }
+    }
+
+    /** Runs the pinned flow and charges it; the envelope of the sync endpoint. */
+    private ObjectNode run(AsyncRequest request) throws FlowException {
+        String account = request.account();
+        ObjectNode payload = request.payload();
+        String flowId = payload.path("flow").asText();
+        Map<String, Integer> pins = new LinkedHashMap<>();
+        payload.path("flows").properties().forEach(e -> pins.put(e.getKey(), e.getValue().asInt()));
+        Map<String, FlowDefinition> snapshot = snapshot(account, flowId, pins);
+        FlowDefinition def = snapshot.get(flowId);
+        TaskCatalog tasks = tasks(account);
+        JsonNode records = payload.path("records");
+        List<ObjectNode> out = new ArrayList<>();
+        List<Charge> charges = new ArrayList<>();
+        Duration elapsed = Duration.ZERO;
+        // in batches: each gets the sync deadline, and only one batch of images is in memory at a time
+        for (int from = 0; from < records.size(); from += options.batchSize()) {
+            List<ObjectNode> batch = new ArrayList<>();
+            for (int i = from; i < Math.min(records.size(), from + options.batchSize()); i++) {
+                batch.add(hydrate(account, (ObjectNode) records.get(i), i));
+            }
+            RunResult r = engine.run(def, batch, tasks, id -> Optional.ofNullable(snapshot.get(id)));
+            if (closing) {
+                // stopping interrupts the steps, so this batch may hold records failed by the stop
+                // itself: no such result is written or billed
+                throw new ShuttingDown();
+            }
+            out.addAll(r.records());
+            charges.addAll(r.charges());
+            elapsed = elapsed.plus(r.elapsed());
+        }
+        RunResult result = new RunResult(out, charges, elapsed);
+        if (result.credits() > 0) {
+            stores.usage().charge(account, LocalDate.now(clock), flowId, result.credits(), request.id());
+        }
+        return Envelope.ok(result, request.id());
+    }
+
+    /** The record as the engine reads it: the stored image back in {@code _base64}. */
+    private ObjectNode hydrate(String account, ObjectNode stored, int index) throws FlowException {
+        ObjectNode record = F.objectNode();
+        for (Map.Entry<String, JsonNode> e : stored.properties()) {
+            if (!e.getKey().equals(BLOB_FIELD)) {
+                record.set(e.getKey(), e.getValue());
+                continue;
+            }
+            String key = e.getValue().asText();
+            // keys are written by submit only, but a store row is no proof of that
+            byte[] bytes = key.startsWith(account + "/" + IMAGE_KIND + "/") ? stores.blobs().get(key).orElse(null) : null;
+            if (bytes == null) {
+                throw new FlowException(500, "the image of records[" + index + "] is missing from storage", List.of());
+            }
+            record.put(BASE64_FIELD, Base64.getEncoder().encodeToString(bytes));
+        }
+        return record;
+    }
+
+    private void notify(AsyncRequest request, RequestStatus status, ObjectNode response) {
+        JsonNode webhook = request.payload().get("webhook");
+        if (webhook == null || !webhook.isObject()) {
+            return;
+        }
+        String secret = stores.accounts().get(request.account()).map(Account::webhookSecret).orElse(null);
+        if (secret == null || secret.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "request " + request.id() + ": account has no webhook secret; not sent");
+            return;
+        }
+        ObjectNode body = F.objectNode();
+        body.put("id", request.id());
+        body.put("type", request.type());
+        body.put("status", status.name());
+        body.set("response", response);
+        Map<String, String> headers = new LinkedHashMap<>();
+        webhook.path("headers").properties().forEach(e -> headers.put(e.getKey(), e.getValue().asText()));
+        try {
+            webhooks.send(new WebhookSender.Delivery(URI.create(webhook.path("endpoint").asText()),
+                    headers, secret, JSON.writeValueAsBytes(body)));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree always serialises", e);
+        }
+    }
+
+    private TaskCatalog tasks(String account) {
+        return id -> stores.tasks().get(account, id).map(StoredTask::task);
+    }
+
+    private static List<String> nestedIds(JsonNode definition) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode parent : definition.findParents("type")) {
+            if ("flow".equals(parent.path("type").asText()) && parent.path("flow").isTextual()) {
+                out.add(parent.get("flow").asText());
+            }
+        }
+        return out;
+    }
+
+    /** Stops the workers; requests they leave unfinished are found by {@link #recover} at the next start. */
+    @Override
+    public void close() {
+        closing = true;
+        queue.close();
+    }
+
+    private static final class ShuttingDown extends RuntimeException {
+        ShuttingDown() {
+            super("the process is stopping", null, false, false);
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package io.visionflow.webhook;
+
+import io.visionflow.image.AddressPolicy;
+import io.visionflow.image.ImageException;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+
+/**
+ * Delivers webhooks: {@code POST} of a JSON body to the user's endpoint with the user's headers, a
+ * timestamp and a signature (see {@link Webhook}). Attempts that time out, cannot connect or are
+ * answered 5xx, 408 or 429 are retried with exponential backoff and full jitter; any other answer
+ * is final. Every attempt first passes the {@link AddressPolicy}, the same rules as {@code _url}
+ * fetching, because DNS may have changed since the request was accepted.
+ *
+ * <p>Waiting between attempts holds no thread: retries are scheduled, and calls are asynchronous.
+ * Retries pending when the sender is closed are abandoned (they live in memory only).
+ */
+public final class WebhookSender implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(WebhookSender.class.getName());
+
+    /**
+     * @param connectTimeout per attempt, to open the connection
+     * @param totalTimeout   per attempt, until the answer is read
+     * @param maxAttempts    attempts in all, the first included
+     * @param baseDelay      the backoff before attempt {@code n + 1} is drawn from
+     *                       {@code [0, min(maxDelay, baseDelay * 2^(n-1))]}
+     */
+    public record Options(Duration connectTimeout, Duration totalTimeout, int maxAttempts, Duration baseDelay,
+                          Duration maxDelay, String userAgent) {
+        public Options {
+            if (!connectTimeout.isPositive() || !totalTimeout.isPositive() || maxAttempts < 1
+                    || baseDelay.isNegative() || maxDelay.compareTo(baseDelay) < 0) {
+                throw new IllegalArgumentException("webhook timeouts must be positive, attempts at least 1 and"
+                        + " 0 <= baseDelay <= maxDelay");
+            }
+        }
+
+        /** Connect 5 s, 15 s per attempt, 8 attempts, backoff from 1 s up to 5 min (about 10 min in all). */
+        public static Options defaults() {
+            return new Options(Duration.ofSeconds(5), Duration.ofSeconds(15), 8, Duration.ofSeconds(1),
+                    Duration.ofMinutes(5), "Visionflow-Webhook/1.0");
+        }
+
+        public Options withAttempts(int attempts, Duration base, Duration max) {
+            return new Options(connectTimeout, totalTimeout, attempts, base, max, userAgent);
+        }
+
+        public Options withTimeouts(Duration connect, Duration total) {
+            return new Options(connect, total, maxAttempts, baseDelay, maxDelay, userAgent);
+        }
+    }
+
+    /** One webhook to deliver; {@code body} is signed exactly as sent. */
+    public record Delivery(URI endpoint, Map<String, String> headers, String secret, byte[] body) {
+        public Delivery {
+            Objects.requireNonNull(endpoint, "endpoint");
+            headers = headers == null ? Map.of() : Map.copyOf(headers);
+            body = body.clone();
+        }
+    }
+
+    /**
+     * How a delivery ended.
+     *
+     * @param status the HTTP status of the last answer, 0 when there was none
+     * @param error  why the last attempt failed, null when delivered
+     */
+    public record Result(boolean delivered, int attempts, int status, String error) {
+    }
+
+    private final Options options;
+    private final AddressPolicy policy;
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final HttpClient client;
+    private final ScheduledExecutorService timer;
+
+    public WebhookSender(Options options, AddressPolicy policy) {
+        this(options, policy, Clock.systemUTC(), RandomGenerator.getDefault());
+    }
+
+    public WebhookSender(Options options, AddressPolicy policy, Clock clock, RandomGenerator random) {
+        this.options = options;
+        this.policy = policy;
+        this.clock = clock;
+        this.random = random;
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(options.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER) // a redirect would dodge the address policy
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "webhook-retries");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /**
+     * Refuses an endpoint that is not an absolute http(s) URL with a host, or that the policy refuses.
+     *
+     * @throws ImageException 400 naming why
+     */
+    public static void checkEndpoint(URI endpoint, AddressPolicy policy) throws ImageException {
+        String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw ImageException.badRequest("must be an http or https URL");
+        }
+        if (endpoint.getHost() == null || endpoint.getHost().isEmpty()) {
+            throw ImageException.badRequest("has no host");
+        }
+        policy.check(endpoint);
+    }
+
+    /** Starts delivering; the future completes when it was delivered or given up, and never fails. */
+    public CompletableFuture<Result> send(Delivery delivery) {
+        CompletableFuture<Result> done = new CompletableFuture<>();
+        attempt(delivery, 1, done);
+        return done;
+    }
+
+    private void attempt(Delivery d, int n, CompletableFuture<Result> done) {
+        HttpRequest request;
+        try {
+            checkEndpoint(d.endpoint(), policy);
+            request = request(d);
+        } catch (ImageException | IllegalArgumentException e) {
+            finish(d, done, new Result(false, n, 0, "refused: " + e.getMessage()));
+            return;
+        }
+        client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                .orTimeout(options.totalTimeout().toMillis(), TimeUnit.MILLISECONDS) // also bounds a slow body
+                .whenComplete((response, failure) -> {
+                    if (failure == null && response.statusCode() / 100 == 2) {
+                        finish(d, done, new Result(true, n, response.statusCode(), null));
+                        return;
+                    }
+                    int status = failure == null ? response.statusCode() : 0;
+                    String error = failure == null ? "answered HTTP " + status : describe(failure);
+                    boolean retryable = failure != null || status >= 500 || status == 408 || status == 429;
+                    if (!retryable || n >= options.maxAttempts()) {
+                        finish(d, done, new Result(false, n, status, error));
+                        return;
+                    }
+                    long delay = backoffMillis(n, failure == null ? response : null);
+                    LOG.log(System.Logger.Level.DEBUG, () -> "webhook to " + d.endpoint() + " attempt " + n + " "
+                            + error + "; next in " + delay + " ms");
+                    try {
+                        timer.schedule(() -> attempt(d, n + 1, done), delay, TimeUnit.MILLISECONDS);
+                    } catch (RejectedExecutionException e) {
+                        finish(d, done, new Result(false, n, status, error + "; sender closed before the retry"));
+                    }
+                });
+    }
+
+    private HttpRequest request(Delivery d) {
+        String timestamp = Long.toString(clock.instant().getEpochSecond());
+        Map<String, String> headers = new LinkedHashMap<>(d.headers());
+        HttpRequest.Builder b = HttpRequest.newBuilder(d.endpoint())
+                .timeout(options.totalTimeout())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(d.body()));
+        headers.forEach(b::header);
+        // ours last, set not added, so a user header can never stand in for them
+        b.setHeader("Content-Type", "application/json");
+        b.setHeader("User-Agent", options.userAgent());
+        b.setHeader(Webhook.TIMESTAMP_HEADER, timestamp);
+        b.setHeader(Webhook.SIGNATURE_HEADER, Webhook.sign(d.secret(), timestamp, d.body()));
+        return b.build();
+    }
+
+    /** Full jitter: uniform in [0, min(max, base * 2^(n-1))], but never sooner than a Retry-After in seconds. */
+    long backoffMillis(int n, HttpResponse<?> response) {
+        long cap = Math.min(options.maxDelay().toMillis(),
+                options.baseDelay().toMillis() * (1L << Math.min(n - 1, 30)));
+        long delay = cap <= 0 ? 0 : random.nextLong(cap + 1);
+        if (response != null) {
+            try {
+                long after = response.headers().firstValue("retry-after").map(Long::parseLong).orElse(0L);
+                delay = Math.max(delay, Math.min(after * 1000, options.maxDelay().toMillis()));
+            } catch (NumberFormatException e) {
+                // an HTTP date: rare from webhook receivers, the jittered delay will do
+            }
+        }
+        return delay;
+    }
+
+    private static String describe(Throwable failure) {
+        Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        String kind = t instanceof java.util.concurrent.TimeoutException || t instanceof java.net.http.HttpTimeoutException
+                ? "timed out" : "failed";
+        return kind + ": " + t.getClass().getSimpleName() + (t.getMessage() == null ? "" : " " + t.getMessage());
+    }
+
+    private static void finish(Delivery d, CompletableFuture<Result> done, Result result) {
+        if (!result.delivered()) {
+            LOG.log(System.Logger.Level.WARNING, "webhook to " + d.endpoint() + " given up after " + result.attempts()
+                    + " attempt(s): " + result.error());
+        }
+        done.complete(result);
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        client.shutdownNow();
+    }
+}
