@@ -1,8 +1,11 @@
 package io.visionflow.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
@@ -13,7 +16,11 @@ import java.util.Map;
  * and the parameters taken from the path.
  */
 public final class Call {
-    static final ObjectMapper JSON = new ObjectMapper();
+    // trailing garbage after the object and repeated keys are mistakes to report, not to guess around
+    static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
 
     private final ApiRequest request;
     private final String requestId;
