@@ -1,0 +1,164 @@
+package io.visionflow.api;
+
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.flow.Problem;
+import io.visionflow.store.NotFoundException;
+import io.visionflow.store.StoredTask;
+import io.visionflow.task.Label;
+import io.visionflow.task.OnnxBackend;
+import io.visionflow.task.Task;
+import io.visionflow.task.TaskException;
+import io.visionflow.task.TaskKind;
+import io.visionflow.task.http.HttpTaskRunner;
+import io.visionflow.task.onnx.OnnxTaskRunner;
+import io.visionflow.task.onnx.OnnxTaskRunners;
+
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * {@code /recognition/v2/task/} (classification) and {@code /detection/v2/task/} (detection): tasks
+ * with their labels and backend. A change re-validates the account's flows; deleting a task that
+ * flows use needs {@code ?force=true}.
+ */
+final class TasksEndpoints {
+    private final Api api;
+    private final FlowsEndpoints flows;
+
+    TasksEndpoints(Api api, FlowsEndpoints flows) {
+        this.api = api;
+        this.flows = flows;
+    }
+
+    void register(Routes routes) {
+        for (TaskKind kind : TaskKind.values()) {
+            String base = base(kind);
+            routes.add("GET", base, c -> list(c, kind))
+                    .add("POST", base, c -> create(c, kind))
+                    .add("GET", base + "/{id}", c -> c.ok(TaskJson.entity(find(c, kind))))
+                    .add("PUT", base + "/{id}", c -> update(c, kind, false))
+                    .add("PATCH", base + "/{id}", c -> update(c, kind, true))
+                    .add("DELETE", base + "/{id}", c -> delete(c, kind));
+        }
+    }
+
+    private static String base(TaskKind kind) {
+        return kind == TaskKind.CLASSIFICATION ? "/recognition/v2/task" : "/detection/v2/task";
+    }
+
+    private ApiResponse list(Call call, TaskKind kind) {
+        return call.ok(FlowsEndpoints.page(call, (offset, limit) -> api.stores().tasks().list(call.account(), kind, offset, limit),
+                TaskJson::entity));
+    }
+
+    private ApiResponse create(Call call, TaskKind kind) {
+        Task task = parse(call, kind, call.jsonObject(), UUID.randomUUID().toString(), List.of());
+        return call.created(TaskJson.entity(api.stores().tasks().create(call.account(), task)));
+    }
+
+    private ApiResponse update(Call call, TaskKind kind, boolean patch) {
+        StoredTask current = find(call, kind);
+        ObjectNode body = call.jsonObject();
+        JsonNode version = body.get("version");
+        // a client that sends the version it read gets a 409 instead of overwriting a newer one
+        if (version != null && version.canConvertToInt() && version.asInt() != current.version()) {
+            throw new ApiException(409, "task \"" + current.task().id() + "\" is at version " + current.version()
+                    + ", not " + version.asInt() + "; read it again and retry");
+        }
+        ObjectNode merged = patch ? merge(TaskJson.entity(current), body) : body;
+        Task task = parse(call, kind, merged, current.task().id(), current.task().labels());
+        StoredTask updated = api.stores().tasks().update(call.account(), current.version(), task);
+        flows.revalidateOthers(call.account(), null);
+        return call.ok(TaskJson.entity(updated));
+    }
+
+    /** PATCH: top-level fields replace the entity's; a backend of the same kind is merged field by field. */
+    private static ObjectNode merge(ObjectNode entity, ObjectNode patch) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode old = entity.get(e.getKey());
+            if (e.getKey().equals("backend") && old instanceof ObjectNode ob && e.getValue() instanceof ObjectNode nb
+                    && (!nb.has("kind") || nb.get("kind").equals(ob.get("kind")))) {
+                ob.setAll(nb);
+            } else {
+                entity.set(e.getKey(), e.getValue());
+            }
+        }
+        return entity;
+    }
+
+    private ApiResponse delete(Call call, TaskKind kind) {
+        StoredTask task = find(call, kind);
+        List<String> users = flows.flowsUsingTask(call.account(), task.task().id());
+        if (!users.isEmpty() && !FlowsEndpoints.force(call)) {
+            throw new ApiException(409, "task \"" + task.task().name() + "\" is used by flows " + describe(call.account(), users)
+                    + "; delete with ?force=true to delete it anyway and mark them invalid");
+        }
+        api.stores().tasks().delete(call.account(), task.task().id());
+        flows.revalidateOthers(call.account(), null);
+        return call.noContent();
+    }
+
+    private String describe(String account, List<String> flowIds) {
+        return flowIds.stream().map(id -> api.stores().flows().get(account, id)
+                .map(f -> "\"" + f.definition().path("name").asText() + "\" (" + id + ")").orElse(id)).toList().toString();
+    }
+
+    /** The task of this id and kind: one listed under the other kind's path is not found, like another account's. */
+    private StoredTask find(Call call, TaskKind kind) {
+        String id = call.param("id");
+        return api.stores().tasks().get(call.account(), id).filter(t -> t.task().kind() == kind)
+                .orElseThrow(() -> ApiException.notFound(kind.wire() + " task \"" + id + "\""));
+    }
+
+    private Task parse(Call call, TaskKind kind, ObjectNode body, String id, List<Label> previous) {
+        TaskJson json = new TaskJson(call.account(), kind, this::modelExists);
+        Task task = json.parse(body, id, previous);
+        if (task != null) {
+            checkRunnable(task, json.problems());
+        }
+        if (!json.problems().isEmpty()) {
+            List<Problem> p = json.problems();
+            throw new ApiException(400, "the task is not valid: " + p.get(0)
+                    + (p.size() > 1 ? " (and " + (p.size() - 1) + " more)" : ""), p);
+        }
+        return task;
+    }
+
+    private boolean modelExists(String key) {
+        try {
+            api.stores().blobs().localFile(key);
+            return true;
+        } catch (NotFoundException | IOException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** Fails at registration what would fail every call: the model's inputs against the preprocessing, the url and headers. */
+    private void checkRunnable(Task task, List<Problem> problems) {
+        switch (task.backend()) {
+            case OnnxBackend b -> {
+                try (OrtSession.SessionOptions options = OnnxTaskRunners.sessionOptions(1);
+                     OnnxTaskRunner ignored = OnnxTaskRunner.open(task, key -> api.stores().blobs().localFile(key), options)) {
+                    // opening it checked the model's input against the preprocessing
+                } catch (TaskException e) {
+                    String m = e.getMessage();
+                    problems.add(new Problem(m.contains("no input") ? "backend.preprocessing.input"
+                            : m.contains("input") ? "backend.preprocessing" : "backend", m));
+                }
+            }
+            case io.visionflow.task.HttpBackend b -> {
+                try {
+                    new HttpTaskRunner(task);
+                } catch (IllegalArgumentException e) {
+                    problems.add(new Problem(e.getMessage().startsWith("header") ? "backend.headers" : "backend.url", e.getMessage()));
+                }
+            }
+        }
+    }
+}
