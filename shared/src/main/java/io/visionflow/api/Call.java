@@ -70,7 +70,10 @@ public final class Call {
         try {
             body = JSON.readTree(request.body());
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("", "the body is not valid JSON: " + e.getOriginalMessage()
+            // Jackson's own wording of trailing tokens names its classes; users need only where
+            String why = e.getOriginalMessage().startsWith("Trailing token") ? "more follows the JSON value"
+                    : e.getOriginalMessage();
+            throw ApiException.badRequest("", "the body is not valid JSON: " + why
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr()
                     + ", column " + e.getLocation().getColumnNr() + ")"));
         } catch (IOException e) {

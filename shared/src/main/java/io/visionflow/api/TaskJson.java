@@ -415,6 +415,7 @@ final class TaskJson {
             case InvalidFormatException f when f.getTargetType() != null && f.getTargetType().isEnum() ->
                     "\"" + f.getValue() + "\" is not one of " + enumNames(f.getTargetType());
             case MismatchedInputException mi -> "must be " + expected(mi.getTargetType());
+            case JsonMappingException jm when jm.getCause() instanceof InputCoercionException -> "the number is out of range";
             case InputCoercionException c -> "the number is out of range";
             default -> "is not valid";
         };
