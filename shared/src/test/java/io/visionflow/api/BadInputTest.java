@@ -30,6 +30,7 @@ class BadInputTest {
     private static String colour;
     private static String vehicles;
     private static String model;
+    private static String grid;
     private static String img;
 
     /** One bad request: what it sends, the status it must get and a fragment its message must name. */
@@ -52,7 +53,7 @@ class BadInputTest {
         String garment = h.classifier(TOKEN_A, brightness, "garment", "Pants", "Shirt");
         String sleeve = h.classifier(TOKEN_A, topBottom, "sleeve", "short", "long");
         colour = h.classifier(TOKEN_A, model, "colour", "red", "green", "blue");
-        String grid = h.uploadModel(TOKEN_A, ApiHarness.testModel("grid_detector.onnx"));
+        grid = h.uploadModel(TOKEN_A, ApiHarness.testModel("grid_detector.onnx"));
         vehicles = h.expect(201, "POST", "/detection/v2/task/", TOKEN_A, """
                 {"name": "vehicles", "labels": ["Car", "Truck"], "backend": {"kind": "onnx", "model": "%s",
                  "preprocessing": {"width": 64, "height": 64}, "output": {"decoder": "yolo", "objectness": true}}}"""
@@ -199,6 +200,10 @@ class BadInputTest {
         json("detection decoded as classifier", "POST", "/detection/v2/task/", task("[\"a\"]", onnx("\"output\": {\"decoder\": \"classifier\"}")), 400, "backend.output.decoder");
         json("yolo nms_iou 3", "POST", "/detection/v2/task/", task("[\"a\"]", onnx("\"output\": {\"decoder\": \"yolo\", \"nms_iou\": 3}")), 400, "backend.output.nms_iou");
         json("anchors without strides", "POST", "/detection/v2/task/", task("[\"a\"]", onnx("\"output\": {\"decoder\": \"anchors\", \"scores\": [\"s\"], \"boxes\": [\"b\"]}")), 400, "strides");
+        json("fewer labels than the model's scores", "POST", rt, task("[\"a\", \"b\"]", onnx("")), 400, "labels: the model gives 3 scores per image");
+        json("a classifier tensor the model lacks", "POST", rt, task("[\"a\", \"b\", \"c\"]", onnx("\"output\": {\"decoder\": \"classifier\", \"tensor\": \"probs\"}")), 400, "backend.output.tensor");
+        json("yolo rows that do not fit the labels", "POST", "/detection/v2/task/", "{\"name\": \"v\", \"labels\": [\"Car\", \"Truck\", \"Bus\"], \"backend\": "
+                + "{\"kind\": \"onnx\", \"model\": \"" + grid + "\", \"output\": {\"decoder\": \"yolo\", \"objectness\": true}}}", 400, "labels: the model's output has shape [1, 20, 7]");
         json("http without url", "POST", rt, task("[\"a\"]", "{\"kind\": \"http\"}"), 400, "backend.url");
         json("http with an ftp url", "POST", rt, task("[\"a\"]", "{\"kind\": \"http\", \"url\": \"ftp://x.example/\"}"), 400, "backend.url");
         json("http with a relative url", "POST", rt, task("[\"a\"]", "{\"kind\": \"http\", \"url\": \"/classify\"}"), 400, "backend.url");
