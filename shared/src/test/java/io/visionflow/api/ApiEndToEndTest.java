@@ -112,6 +112,52 @@ class ApiEndToEndTest {
         assertThat(out.at("/statistics/credits").asInt()).isEqualTo(1);
     }
 
+    /** Registers a pretrained task through the API: its model uploaded as multipart, its spec as JSON. */
+    private String pretrained(Task t) throws Exception {
+        byte[] model = Files.readAllBytes(PretrainedModels.modelsDir().resolve(((OnnxBackend) t.backend()).model()));
+        ApiResponse up = h.upload(TOKEN_A, ApiHarness.multipart("vf", "file", "model.onnx", model), "multipart/form-data; boundary=vf");
+        assertThat(up.status()).as(up.bodyText()).isEqualTo(201);
+        ObjectNode backend = JSON.valueToTree(t.backend());
+        backend.put("model", up.bodyJson().get("id").asText());
+        ObjectNode body = JSON.createObjectNode().put("name", t.name());
+        t.labels().forEach(l -> body.withArray("labels").add(l.name()));
+        body.set("backend", backend);
+        String path = t.kind() == io.visionflow.task.TaskKind.DETECTION ? "/detection/v2/task/" : "/recognition/v2/task/";
+        return h.expect(201, "POST", path, TOKEN_A, body.toString()).get("id").asText();
+    }
+
+    @Test
+    void pretrainedTextModelsInAnObjectSelectorFlowFindTheUpsideDownLine() throws Exception {
+        String lines = pretrained(PretrainedModels.textLineDetector());
+        String orientation = pretrained(PretrainedModels.textOrientation());
+        String flow = h.flow(TOKEN_A, """
+                {"name": "lines", "top_node": {"type": "object_selector", "task": "%s", "output_field": "lines", "padding": 4,
+                 "action": {"type": "recognition", "task": "%s", "output_field": "orientation"}}}""".formatted(lines, orientation));
+        java.awt.image.BufferedImage page = ApiHarness.plain(Color.WHITE, 900, 330);
+        java.awt.Graphics2D g = page.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_TEXT_ANTIALIASING, java.awt.RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.BLACK);
+        g.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 48));
+        g.drawString("Visionflow joins models", 40, 80);
+        java.awt.geom.AffineTransform upright = g.getTransform();
+        g.rotate(Math.PI, 450, 170);
+        g.drawString("into one endpoint for", 200, 190);
+        g.setTransform(upright);
+        g.drawString("every image you send", 40, 290);
+        g.dispose();
+
+        JsonNode out = h.ok("POST", "/flows/v2/process", TOKEN_A, "{\"flow\": \"" + flow + "\", \"records\": ["
+                + ApiHarness.record(page) + "]}");
+        java.util.List<JsonNode> found = new java.util.ArrayList<>();
+        out.at("/records/0/lines").forEach(found::add);
+        found.sort(java.util.Comparator.comparingInt(l -> l.at("/bound_box/1").asInt()));
+        assertThat(found).extracting(l -> l.at("/orientation/best_label/name").asText()).containsExactly("0", "180", "0");
+        assertThat(out.at("/statistics/credits").asInt()).isEqualTo(4);
+        JsonNode usage = h.ok("GET", "/account/v2/usage?from=" + LocalDate.now().minusDays(3) + "&to=" + LocalDate.now(), TOKEN_A, null);
+        assertThat(usage.at("/flows/0/flow").asText()).isEqualTo(flow);
+        assertThat(usage.at("/flows/0/credits").asInt()).isEqualTo(4);
+    }
+
     @Test
     void gridDetectorAsAYoloTaskFindsTheRedCar() {
         String grid = h.uploadModel(TOKEN_A, ApiHarness.testModel("grid_detector.onnx"));
