@@ -51,6 +51,8 @@ import java.util.regex.Pattern;
  */
 final class TaskJson {
     static final String MODEL_KIND = "model";
+    /** What answers show instead of header values: they often hold the remote server's credentials. */
+    static final String HIDDEN = "***";
     static final Pattern MODEL_ID = Pattern.compile("[0-9a-f]{64}");
     private static final int MAX_NAME = 200;
     private static final int MAX_LABELS = 1000;
@@ -71,6 +73,7 @@ final class TaskJson {
     private final TaskKind kind;
     private final Predicate<String> modelExists;
     private final List<Problem> problems = new ArrayList<>();
+    private Map<String, String> previousHeaders = Map.of();
 
     /** @param modelExists whether a blob key names a model this account uploaded */
     TaskJson(String account, TaskKind kind, Predicate<String> modelExists) {
@@ -81,6 +84,12 @@ final class TaskJson {
 
     List<Problem> problems() {
         return problems;
+    }
+
+    /** On an update: the headers stored so far, whose values a {@link #HIDDEN} value keeps. */
+    TaskJson keepingHeaders(Backend previous) {
+        previousHeaders = previous instanceof HttpBackend h ? h.headers() : Map.of();
+        return this;
     }
 
     /** The task in {@code body}, or null with {@link #problems()} saying why; labels named as in {@code previous} keep their ids. */
@@ -240,6 +249,14 @@ final class TaskJson {
                 h.fields().forEachRemaining(e -> {
                     if (!e.getValue().isTextual()) {
                         problem("backend.headers." + e.getKey(), "must be a string, found " + Call.describe(e.getValue()));
+                    } else if (HIDDEN.equals(e.getValue().asText())) {
+                        // a PUT of a GET answer sends the hidden value back: keep the stored one
+                        String kept = previousHeaders.get(e.getKey());
+                        if (kept == null) {
+                            problem("backend.headers." + e.getKey(), "\"" + HIDDEN + "\" stands for a stored value, and this header has none");
+                        } else {
+                            headers.put(e.getKey(), kept);
+                        }
                     } else {
                         headers.put(e.getKey(), e.getValue().asText());
                     }
@@ -474,6 +491,9 @@ final class TaskJson {
         ObjectNode backend = Call.JSON.valueToTree(task.backend());
         if (task.backend() instanceof OnnxBackend b) {
             backend.put("model", modelId(t.account(), b.model()));
+        }
+        if (backend.get("headers") instanceof ObjectNode headers) {
+            headers.fieldNames().forEachRemaining(n -> headers.put(n, HIDDEN));
         }
         o.set("backend", backend);
         o.put("version", t.version());

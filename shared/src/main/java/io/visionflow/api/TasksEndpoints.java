@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.flow.Problem;
 import io.visionflow.store.NotFoundException;
 import io.visionflow.store.StoredTask;
-import io.visionflow.task.Label;
 import io.visionflow.task.OnnxBackend;
 import io.visionflow.task.Task;
 import io.visionflow.task.TaskException;
@@ -66,7 +65,7 @@ final class TasksEndpoints {
     }
 
     private ApiResponse create(Call call, TaskKind kind) {
-        Task task = parse(call, kind, call.jsonObject(), UUID.randomUUID().toString(), List.of());
+        Task task = parse(call, kind, call.jsonObject(), UUID.randomUUID().toString(), null);
         return call.created(TaskJson.entity(api.stores().tasks().create(call.account(), task)));
     }
 
@@ -80,7 +79,7 @@ final class TasksEndpoints {
                     + ", not " + version.asInt() + "; read it again and retry");
         }
         ObjectNode merged = patch ? merge(TaskJson.entity(current), body) : body;
-        Task task = parse(call, kind, merged, current.task().id(), current.task().labels());
+        Task task = parse(call, kind, merged, current.task().id(), current.task());
         StoredTask updated = api.stores().tasks().update(call.account(), current.version(), task);
         flows.revalidateOthers(call.account(), null);
         return call.ok(TaskJson.entity(updated));
@@ -125,9 +124,11 @@ final class TasksEndpoints {
                 .orElseThrow(() -> ApiException.notFound(kind.wire() + " task \"" + id + "\""));
     }
 
-    private Task parse(Call call, TaskKind kind, ObjectNode body, String id, List<Label> previous) {
-        TaskJson json = new TaskJson(call.account(), kind, this::modelExists);
-        Task task = json.parse(body, id, previous);
+    /** @param previous the stored task on an update, null on a create */
+    private Task parse(Call call, TaskKind kind, ObjectNode body, String id, Task previous) {
+        TaskJson json = new TaskJson(call.account(), kind, this::modelExists)
+                .keepingHeaders(previous == null ? null : previous.backend());
+        Task task = json.parse(body, id, previous == null ? List.of() : previous.labels());
         if (task != null) {
             checkRunnable(task, json.problems());
         }

@@ -72,7 +72,18 @@ class TasksEndpointsTest {
                  "headers": {"Authorization": "Token remote"}, "task": "t-1"}}""");
         assertThat(task.at("/backend/kind").asText()).isEqualTo("http");
         assertThat(task.at("/backend/url").asText()).isEqualTo("https://models.example/classify");
-        assertThat(task.at("/backend/headers/Authorization").asText()).isEqualTo("Token remote");
+        // header values are credentials: answers hide them, and a PUT of an answer keeps them
+        assertThat(task.at("/backend/headers/Authorization").asText()).isEqualTo("***");
+        assertThat(task.toString()).doesNotContain("Token remote");
+        String id = task.get("id").asText();
+        h.ok("PUT", "/recognition/v2/task/" + id, TOKEN_A, task.toString().replace("\"remote\"", "\"renamed\""));
+        var stored = (io.visionflow.task.HttpBackend) h.stores.tasks().get(ApiHarness.A, id).orElseThrow().task().backend();
+        assertThat(stored.headers()).containsEntry("Authorization", "Token remote");
+        h.ok("PATCH", "/recognition/v2/task/" + id, TOKEN_A, "{\"backend\": {\"headers\": {\"Authorization\": \"Token new\"}}}");
+        stored = (io.visionflow.task.HttpBackend) h.stores.tasks().get(ApiHarness.A, id).orElseThrow().task().backend();
+        assertThat(stored.headers()).containsEntry("Authorization", "Token new");
+        JsonNode unknown = h.expect(400, "PATCH", "/recognition/v2/task/" + id, TOKEN_A, "{\"backend\": {\"headers\": {\"X-Other\": \"***\"}}}");
+        assertThat(unknown.at("/status/errors/0/path").asText()).isEqualTo("backend.headers.X-Other");
     }
 
     @Test
