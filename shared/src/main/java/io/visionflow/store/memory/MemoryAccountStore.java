@@ -1,0 +1,45 @@
+package io.visionflow.store.memory;
+
+import io.visionflow.store.Account;
+import io.visionflow.store.AccountStore;
+import io.visionflow.store.ConflictException;
+
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/** Accounts and token hashes in memory. */
+public final class MemoryAccountStore implements AccountStore {
+    private final ConcurrentMap<String, Account> accounts = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, String> tokens = new ConcurrentHashMap<>();
+
+    @Override
+    public Account create(Account account) {
+        if (accounts.putIfAbsent(account.id(), account) != null) {
+            throw new ConflictException("account " + account.id() + " exists");
+        }
+        return account;
+    }
+
+    @Override
+    public Optional<Account> get(String accountId) {
+        return Optional.ofNullable(accounts.get(accountId));
+    }
+
+    @Override
+    public void addToken(String accountId, String tokenHash) {
+        if (tokens.putIfAbsent(tokenHash, accountId) != null) {
+            throw new ConflictException("token hash is already registered");
+        }
+    }
+
+    @Override
+    public Optional<String> accountOfToken(String tokenHash) {
+        return Optional.ofNullable(tokens.get(tokenHash));
+    }
+
+    @Override
+    public boolean revokeToken(String tokenHash) {
+        return tokens.remove(tokenHash) != null;
+    }
+}
