@@ -1,0 +1,244 @@
+package io.visionflow.local.store;
+
+import io.visionflow.store.StoreException;
+import org.sqlite.SQLiteConfig;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The SQLite database: one writer connection behind a lock and a few reader connections.
+ *
+ * <p>SQLite runs one write transaction at a time whatever we do, so a single writer costs no
+ * throughput; serialising writers in Java instead of in SQLite means no thread ever sees
+ * {@code SQLITE_BUSY} or a failed lock upgrade, and every write transaction starts with
+ * {@code BEGIN IMMEDIATE} so another process (the CLI on the same data directory) waits on the busy
+ * timeout instead of failing mid-transaction. In WAL mode readers see the last committed state and
+ * never wait for the writer, so reads get their own small pool.
+ */
+final class Db implements AutoCloseable {
+    static final int SCHEMA_VERSION = 1;
+    private static final int BUSY_TIMEOUT_MS = 10_000;
+
+    @FunctionalInterface
+    interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private final Connection writer;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final BlockingQueue<Connection> readers;
+    private final List<Connection> all = new ArrayList<>();
+
+    private Db(Path file, int readerCount) throws SQLException {
+        String url = "jdbc:sqlite:" + file.toAbsolutePath();
+        writer = DriverManager.getConnection(url, config().toProperties());
+        all.add(writer);
+        migrate();
+        readers = new ArrayBlockingQueue<>(readerCount);
+        for (int i = 0; i < readerCount; i++) {
+            Connection r = DriverManager.getConnection(url, config().toProperties());
+            all.add(r);
+            exec(r, "PRAGMA query_only = true"); // a read connection that tried to write would be a bug
+            readers.add(r);
+        }
+    }
+
+    static Db open(Path file, int readerCount) {
+        try {
+            return new Db(file, readerCount);
+        } catch (SQLException e) {
+            throw new StoreException("cannot open the database " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static SQLiteConfig config() {
+        SQLiteConfig c = new SQLiteConfig();
+        c.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        // FULL fsyncs the WAL at every commit: an acknowledged write (a charge, a new flow version)
+        // survives a power cut, not only a killed process. One fsync per write is cheap next to
+        // running a model; NORMAL would only survive process crashes.
+        c.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        c.setBusyTimeout(BUSY_TIMEOUT_MS);
+        return c;
+    }
+
+    private void migrate() throws SQLException {
+        inWrite(c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+                Integer current = null;
+                try (ResultSet rs = s.executeQuery("SELECT max(version) FROM schema_version")) {
+                    if (rs.next()) {
+                        int v = rs.getInt(1);
+                        current = rs.wasNull() ? null : v;
+                    }
+                }
+                if (current == null) {
+                    for (String ddl : Schema.V1) {
+                        s.execute(ddl);
+                    }
+                    s.execute("INSERT INTO schema_version (version) VALUES (" + SCHEMA_VERSION + ")");
+                } else if (current > SCHEMA_VERSION) {
+                    throw new SQLException("schema version " + current + " is newer than this Visionflow understands ("
+                            + SCHEMA_VERSION + ")");
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Runs {@code work} in one write transaction: committed when it returns, rolled back when it throws. */
+    <T> T write(String what, Work<T> work) {
+        try {
+            return inWrite(work);
+        } catch (SQLException e) {
+            throw new StoreException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private <T> T inWrite(Work<T> work) throws SQLException {
+        writeLock.lock();
+        try {
+            exec(writer, "BEGIN IMMEDIATE");
+            T result;
+            try {
+                result = work.run(writer);
+            } catch (SQLException | RuntimeException | Error e) {
+                try {
+                    exec(writer, "ROLLBACK");
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
+                throw e;
+            }
+            exec(writer, "COMMIT");
+            return result;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Runs {@code work} in one read transaction, so its queries see one snapshot. */
+    <T> T read(String what, Work<T> work) {
+        Connection c;
+        try {
+            c = readers.poll(BUSY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException(what + ": interrupted waiting for a connection", e);
+        }
+        if (c == null) {
+            throw new StoreException(what + ": no database connection free after " + BUSY_TIMEOUT_MS + " ms");
+        }
+        try {
+            exec(c, "BEGIN");
+            try {
+                return work.run(c);
+            } finally {
+                exec(c, "COMMIT");
+            }
+        } catch (SQLException e) {
+            throw new StoreException(what + ": " + e.getMessage(), e);
+        } finally {
+            readers.add(c);
+        }
+    }
+
+    private static void exec(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    /** {@code PRAGMA integrity_check}: "ok" when the file is sound. */
+    String integrityCheck() {
+        return read("integrity check", c -> {
+            StringBuilder out = new StringBuilder();
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
+                while (rs.next()) {
+                    out.append(out.isEmpty() ? "" : "; ").append(rs.getString(1));
+                }
+            }
+            return out.toString();
+        });
+    }
+
+    @Override
+    public void close() {
+        writeLock.lock();
+        try {
+            StoreException failure = null;
+            for (Connection c : all) {
+                try {
+                    c.close();
+                } catch (SQLException e) {
+                    if (failure == null) {
+                        failure = new StoreException("closing the database: " + e.getMessage(), e);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    // --- small helpers for the stores
+
+    static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
+        PreparedStatement ps = c.prepareStatement(sql);
+        for (int i = 0; i < args.length; i++) {
+            ps.setObject(i + 1, args[i]);
+        }
+        return ps;
+    }
+
+    static int update(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = prepare(c, sql, args)) {
+            return ps.executeUpdate();
+        }
+    }
+
+    static long count(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static boolean exists(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+            return rs.next();
+        }
+    }
+
+    /** Instants as nanoseconds since the epoch: exact, and ordered as numbers. */
+    static long nanos(Instant t) {
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+    }
+
+    static Instant instant(long nanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+    }
+
+    static void checkPage(int offset, int limit) {
+        if (offset < 0 || limit < 0) {
+            throw new IllegalArgumentException("offset and limit must not be negative (got " + offset + ", " + limit + ")");
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.visionflow.local.store;
+
+import io.visionflow.store.Account;
+import io.visionflow.store.AccountStore;
+import io.visionflow.store.ConflictException;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.Optional;
+
+/** Accounts and token hashes in SQLite. */
+final class SqliteAccountStore implements AccountStore {
+    private final Db db;
+
+    SqliteAccountStore(Db db) {
+        this.db = db;
+    }
+
+    @Override
+    public Account create(Account a) {
+        return db.write("create account " + a.id(), c -> {
+            if (Db.update(c, "INSERT INTO accounts (id, name, webhook_secret, created) VALUES (?, ?, ?, ?) "
+                    + "ON CONFLICT (id) DO NOTHING", a.id(), a.name(), a.webhookSecret(),
+                    a.created() == null ? null : Db.nanos(a.created())) == 0) {
+                throw new ConflictException("account " + a.id() + " exists");
+            }
+            return a;
+        });
+    }
+
+    @Override
+    public Optional<Account> get(String accountId) {
+        return db.read("get account " + accountId, c -> {
+            try (PreparedStatement ps = Db.prepare(c, "SELECT id, name, webhook_secret, created FROM accounts WHERE id = ?",
+                    accountId); ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                long created = rs.getLong(4);
+                return Optional.of(new Account(rs.getString(1), rs.getString(2), rs.getString(3),
+                        rs.wasNull() ? null : Db.instant(created)));
+            }
+        });
+    }
+
+    @Override
+    public void addToken(String accountId, String tokenHash) {
+        db.write("add token", c -> {
+            if (Db.update(c, "INSERT INTO tokens (hash, account) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING",
+                    tokenHash, accountId) == 0) {
+                throw new ConflictException("token hash is already registered");
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<String> accountOfToken(String tokenHash) {
+        return db.read("look up token", c -> {
+            try (PreparedStatement ps = Db.prepare(c, "SELECT account FROM tokens WHERE hash = ?", tokenHash);
+                 ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        });
+    }
+
+    @Override
+    public boolean revokeToken(String tokenHash) {
+        return db.write("revoke token", c -> Db.update(c, "DELETE FROM tokens WHERE hash = ?", tokenHash) > 0);
+    }
+}
