@@ -40,6 +40,8 @@ public final class Api implements AutoCloseable {
         public FlowValidator.Limits flowLimits = FlowValidator.Limits.defaults();
         public int maxRecords = 10;
         public long maxBodyBytes = 64L * 1024 * 1024;
+        /** Largest ONNX model {@code POST /models/v2/model/} accepts. */
+        public long maxModelBytes = 256L * 1024 * 1024;
         public Duration deadline = Duration.ofSeconds(60);
         public int maxConcurrency = 32;
         public Clock clock = Clock.systemUTC();
@@ -62,6 +64,9 @@ public final class Api implements AutoCloseable {
         FlowsEndpoints flows = new FlowsEndpoints(this);
         flows.register(routes);
         new ProcessEndpoints(this, flows).register(routes);
+        new TasksEndpoints(this, flows).register(routes);
+        new ModelsEndpoints(this).register(routes);
+        new UsageEndpoints(this).register(routes);
         routes.add("POST", "/authorization/v2/authorize", this::authorize);
     }
 
@@ -89,11 +94,12 @@ public final class Api implements AutoCloseable {
     public ApiResponse handle(ApiRequest request) {
         String requestId = UUID.randomUUID().toString();
         try {
-            if (request.body().length > config.maxBodyBytes) {
-                throw new ApiException(413, "the body is " + request.body().length + " bytes, over the limit of "
-                        + config.maxBodyBytes + " bytes");
-            }
             Routes.Match match = routes.match(request.method(), request.path());
+            long limit = match.route().maxBody() != null ? match.route().maxBody().getAsLong() : config.maxBodyBytes;
+            if (request.body().length > limit) {
+                throw new ApiException(413, "the body is " + request.body().length + " bytes, over the limit of "
+                        + limit + " bytes");
+            }
             String account = match.route().authenticated() ? authenticate(request) : null;
             return match.route().handler().handle(new Call(request, requestId, account, match.params()));
         } catch (ApiException e) {

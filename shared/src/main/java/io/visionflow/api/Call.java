@@ -1,8 +1,11 @@
 package io.visionflow.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
@@ -13,7 +16,11 @@ import java.util.Map;
  * and the parameters taken from the path.
  */
 public final class Call {
-    static final ObjectMapper JSON = new ObjectMapper();
+    // trailing garbage after the object and repeated keys are mistakes to report, not to guess around
+    static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
 
     private final ApiRequest request;
     private final String requestId;
@@ -63,7 +70,10 @@ public final class Call {
         try {
             body = JSON.readTree(request.body());
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("", "the body is not valid JSON: " + e.getOriginalMessage()
+            // Jackson's own wording of trailing tokens names its classes; users need only where
+            String why = e.getOriginalMessage().startsWith("Trailing token") ? "more follows the JSON value"
+                    : e.getOriginalMessage();
+            throw ApiException.badRequest("", "the body is not valid JSON: " + why
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr()
                     + ", column " + e.getLocation().getColumnNr() + ")"));
         } catch (IOException e) {

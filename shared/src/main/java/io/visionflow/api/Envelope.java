@@ -14,8 +14,8 @@ public final class Envelope {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     private static final Map<Integer, String> TEXTS = Map.ofEntries(
             Map.entry(200, "OK"), Map.entry(400, "Bad Request"), Map.entry(401, "Unauthorized"),
-            Map.entry(402, "Payment Required"), Map.entry(403, "Forbidden"), Map.entry(404, "Not Found"),
-            Map.entry(409, "Conflict"), Map.entry(413, "Payload Too Large"), Map.entry(429, "Too Many Requests"),
+            Map.entry(402, "Payment Required"), Map.entry(403, "Forbidden"), Map.entry(404, "Not Found"), Map.entry(405, "Method Not Allowed"),
+            Map.entry(409, "Conflict"), Map.entry(413, "Payload Too Large"), Map.entry(415, "Unsupported Media Type"), Map.entry(429, "Too Many Requests"),
             Map.entry(500, "Internal Server Error"), Map.entry(502, "Bad Gateway"), Map.entry(503, "Service Unavailable"),
             Map.entry(504, "Gateway Timeout"));
 

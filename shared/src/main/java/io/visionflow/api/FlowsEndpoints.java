@@ -21,11 +21,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /** {@code /flows/v2/flow/}: flows as versioned entities, validated on every change. */
 final class FlowsEndpoints {
-    private static final int DEFAULT_PAGE_SIZE = 10;
-    private static final int MAX_PAGE_SIZE = 100;
+    static final int DEFAULT_PAGE_SIZE = 10;
+    static final int MAX_PAGE_SIZE = 100;
     private final Api api;
 
     FlowsEndpoints(Api api) {
@@ -85,20 +87,27 @@ final class FlowsEndpoints {
     // ---- endpoints ----
 
     private ApiResponse list(Call call) {
+        return call.ok(page(call, (offset, limit) -> api.stores().flows().list(call.account(), offset, limit), this::entity));
+    }
+
+    /** One page of a listing as DRF answers it: {@code count, next, previous, results}, from {@code ?page=&page_size=}. */
+    static <T> ObjectNode page(Call call, BiFunction<Integer, Integer, Page<T>> fetch, Function<T, JsonNode> entity) {
         int pageSize = intParam(call, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
         int page = intParam(call, "page", 1, 1, Integer.MAX_VALUE);
-        Page<StoredFlow> flows = api.stores().flows().list(call.account(), (page - 1) * pageSize, pageSize);
-        long pages = Math.max(1, (flows.total() + pageSize - 1) / pageSize);
+        // long: a huge page number must not overflow into a negative offset
+        long offset = (page - 1L) * pageSize;
+        Page<T> items = fetch.apply((int) Math.min(offset, Integer.MAX_VALUE), pageSize);
+        long pages = Math.max(1, (items.total() + pageSize - 1) / pageSize);
         if (page > pages) {
             throw new ApiException(404, "Invalid page.");
         }
         ObjectNode out = Call.JSON.createObjectNode();
-        out.put("count", flows.total());
+        out.put("count", items.total());
         out.put("next", page < pages ? pageUrl(call, page + 1, pageSize) : null);
         out.put("previous", page > 1 ? pageUrl(call, page - 1, pageSize) : null);
         ArrayNode results = out.putArray("results");
-        flows.items().forEach(f -> results.add(entity(f)));
-        return call.ok(out);
+        items.items().forEach(i -> results.add(entity.apply(i)));
+        return out;
     }
 
     private ApiResponse create(Call call) {

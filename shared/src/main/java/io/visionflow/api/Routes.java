@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.LongSupplier;
 
 /**
  * The explicit route table: method + path pattern ({@code /flows/v2/flow/{id}/json}) → handler.
@@ -17,7 +18,8 @@ public final class Routes {
         ApiResponse handle(Call call);
     }
 
-    record Route(String method, List<String> segments, Handler handler, boolean authenticated) {
+    /** @param maxBody the body limit of this route, or null for the API's */
+    record Route(String method, List<String> segments, Handler handler, boolean authenticated, LongSupplier maxBody) {
     }
 
     record Match(Route route, Map<String, String> params) {
@@ -27,13 +29,19 @@ public final class Routes {
 
     /** A route that needs a valid token. */
     public Routes add(String method, String pattern, Handler handler) {
-        routes.add(new Route(method, segments(pattern), handler, true));
+        routes.add(new Route(method, segments(pattern), handler, true, null));
+        return this;
+    }
+
+    /** A route that needs a valid token and takes bodies up to its own limit (uploads). */
+    public Routes add(String method, String pattern, LongSupplier maxBody, Handler handler) {
+        routes.add(new Route(method, segments(pattern), handler, true, maxBody));
         return this;
     }
 
     /** A route anyone may call. */
     public Routes addPublic(String method, String pattern, Handler handler) {
-        routes.add(new Route(method, segments(pattern), handler, false));
+        routes.add(new Route(method, segments(pattern), handler, false, null));
         return this;
     }
 
@@ -64,12 +72,21 @@ public final class Routes {
         for (int i = 0; i < pattern.size(); i++) {
             String p = pattern.get(i);
             if (p.startsWith("{") && p.endsWith("}")) {
-                params.put(p.substring(1, p.length() - 1), java.net.URLDecoder.decode(parts.get(i), java.nio.charset.StandardCharsets.UTF_8));
+                params.put(p.substring(1, p.length() - 1), decode(parts.get(i)));
             } else if (!p.equals(parts.get(i))) {
                 return null;
             }
         }
         return params;
+    }
+
+    // a malformed escape (%zz) is the caller's mistake, not a server fault; '+' stays '+' in a path
+    private static String decode(String segment) {
+        try {
+            return java.net.URLDecoder.decode(segment.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, "the path segment \"" + segment + "\" is not valid URL encoding");
+        }
     }
 
     private static List<String> segments(String path) {
