@@ -37,8 +37,11 @@ public final class LocalServer implements AutoCloseable {
         public String host = "127.0.0.1";
         /** 0 picks a free port (tests). */
         public int port = 8080;
-        /** Bodies over this are refused with a 413 before they are read in full. */
-        public long maxBodyBytes = 64L * 1024 * 1024;
+        /**
+         * A cap on every body on top of the API's own limit per route (64 MB, model uploads 256 MB);
+         * a body over either is refused with a 413 before it is read in full.
+         */
+        public long maxBodyBytes = Long.MAX_VALUE;
         /** One line per request; never gets tokens, query values or image data. */
         public Consumer<String> accessLog = line -> System.err.println(line);
     }
@@ -92,7 +95,7 @@ public final class LocalServer implements AutoCloseable {
             try {
                 byte[] body = readBody(ex);
                 bodyBytes = body == null ? declaredLength(ex) : body.length;
-                response = body == null ? tooLarge(bodyBytes) : config.api.handle(toRequest(ex, body));
+                response = body == null ? tooLarge(ex, bodyBytes) : config.api.handle(toRequest(ex, body));
             } catch (IOException e) {
                 // the client went away mid-body: nothing to answer
                 log(ex, 0, bodyBytes, 0, "-", start, e.getClass().getSimpleName());
@@ -106,13 +109,19 @@ public final class LocalServer implements AutoCloseable {
 
     /** The body, or null when it is over the cap (declared or actual); never reads more than cap + 1 bytes. */
     private byte[] readBody(HttpExchange ex) throws IOException {
+        long limit = limit(ex);
         long declared = declaredLength(ex);
-        if (declared > config.maxBodyBytes) {
+        if (declared > limit) {
             return null;
         }
         InputStream in = ex.getRequestBody();
-        byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, config.maxBodyBytes + 1));
-        return body.length > config.maxBodyBytes ? null : body;
+        byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+        return body.length > limit ? null : body;
+    }
+
+    private long limit(HttpExchange ex) {
+        return Math.min(config.maxBodyBytes, config.api.maxBodyBytes(ex.getRequestMethod().toUpperCase(Locale.ROOT),
+                ex.getRequestURI().getRawPath()));
     }
 
     private static long declaredLength(HttpExchange ex) {
@@ -124,10 +133,10 @@ public final class LocalServer implements AutoCloseable {
         }
     }
 
-    private ApiResponse tooLarge(long length) {
+    private ApiResponse tooLarge(HttpExchange ex, long length) {
         String requestId = UUID.randomUUID().toString();
-        String size = length >= 0 ? "the body is " + length + " bytes" : "the body is";
-        return ApiResponse.json(413, Envelope.error(413, size + " over the limit of " + config.maxBodyBytes
+        String size = length >= 0 ? "the body is " + length + " bytes," : "the body is";
+        return ApiResponse.json(413, Envelope.error(413, size + " over the limit of " + limit(ex)
                 + " bytes", requestId, List.of()), requestId);
     }
 
