@@ -21,7 +21,9 @@ import java.util.Set;
 
 /**
  * {@code serve --demo}: the pretrained models become the account's uploaded models and tasks, and
- * two example flows are stored under fixed ids. Run at every start; it only writes what is
+ * two example flows are stored, all under fixed ids ({@code face-detector}, {@code faces-and-text}...)
+ * that the demo flows and the README can name; that is why they are written through the store
+ * ports rather than the create endpoints, which pick random ids. Run at every start; it only writes what is
  * missing or changed, so a user's edits of the demo flows are kept.
  */
 public final class DemoSetup {
@@ -44,11 +46,12 @@ public final class DemoSetup {
             if (!Files.isRegularFile(file)) {
                 throw new IOException("demo model " + file + " is missing; run models/install.sh");
             }
-            // content-addressed: the same model file is stored once, however often we start
+            // content-addressed: the same model file is stored once, however often we start; the task
+            // holds the blob key, as tasks registered through POST /recognition|detection/v2/task/ do
             String key = stores.blobs().put(account, BlobModelSource.MODEL_KIND, Files.readAllBytes(file));
             String modelId = key.substring(key.lastIndexOf('/') + 1);
             Task task = new Task(pretrained.id(), pretrained.name(), pretrained.kind(), pretrained.labels(),
-                    new OnnxBackend(modelId, b.preprocessing(), b.output()));
+                    new OnnxBackend(key, b.preprocessing(), b.output()));
             out.add(new Registered("model", modelId, b.model(), "stored"));
             var existing = stores.tasks().get(account, task.id());
             String state;

@@ -70,6 +70,21 @@ class LocalServerTest {
     }
 
     @Test
+    void tasksCommandListsTheServersTasks() throws Exception {
+        TestServer.run(s -> {
+            ServeProcessTest.Cli cli = ServeProcessTest.Cli.run("tasks", "--url", s.server.uri().toString(), "--token", TestServer.TOKEN);
+            assertThat(cli.code()).as(cli.err()).isZero();
+            assertThat(cli.out().lines().toList()).containsExactly(
+                    "text-orientation\tclassification\t0, 180",
+                    "face-detector\tdetection\tface",
+                    "text-line-detector\tdetection\ttext");
+            // the demo task shows the uploaded model's id, as model upload answered it
+            HttpResponse<String> task = s.send(s.request("/detection/v2/task/face-detector").GET().build());
+            assertThat(TestServer.json(task).at("/backend/model").asText()).matches("[0-9a-f]{64}");
+        });
+    }
+
+    @Test
     void queryParametersAreDecoded() throws Exception {
         TestServer.run(s -> {
             // page%5Fsize is page_size, percent-encoded
