@@ -103,7 +103,7 @@ final class ServeCommand {
             tokenRef = "$" + LocalAccount.TOKEN_ENV;
         } else {
             if (account.created()) {
-                out.println("token (new, shown once here; kept in " + account.file() + ", mode 0600): " + account.token());
+                out.println("token (new; printed only now, kept in " + account.file() + " with mode 0600): " + account.token());
             } else {
                 out.println("token: in " + account.file());
             }
