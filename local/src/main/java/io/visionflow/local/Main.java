@@ -36,7 +36,8 @@ import java.util.UUID;
 /**
  * The local command line: runs flows in this process on the pretrained models.
  * {@code demo} runs the demo flow on the bundled sample images; {@code run} runs a flow file on
- * images; {@code validate} checks a flow file; {@code tasks} lists the tasks a flow can use.
+ * images; {@code validate} checks a flow file. {@code serve} hosts the HTTP API, and
+ * {@code process}, {@code flows} and {@code tasks} script a running server (each delegates to its class).
  */
 public final class Main {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -44,7 +45,14 @@ public final class Main {
             usage: visionflow demo                      run the demo flow on the bundled sample images
                    visionflow run FLOW.json IMAGE|URL…  run a flow definition on image files or http(s) URLs
                    visionflow validate FLOW.json        list every problem of a flow definition
-                   visionflow tasks                     list the tasks flows can use here""";
+                   visionflow serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--demo]
+                                                        serve the HTTP API on the stores of DIR (default ./visionflow-data)
+                   visionflow process --flow ID [--url URL] IMAGE|URL…
+                                                        process images on a running server, 10 per request
+                   visionflow flows [--url URL]         list the flows of a running server
+                   visionflow tasks [--url URL]         list a running server's tasks (without one: the pretrained tasks)
+                   visionflow bench-server [SECONDS]    requests/s and images/s over HTTP vs in-process
+                   (the client commands take --token T, else $VISIONFLOW_TOKEN, else DIR/token)""";
 
     private Main() {
     }
@@ -64,13 +72,24 @@ public final class Main {
                 case "demo" -> demo(out);
                 case "run" -> args.length < 3 ? usage(err) : runFlow(Path.of(args[1]), List.of(args).subList(2, args.length), out, err);
                 case "validate" -> args.length != 2 ? usage(err) : validate(Path.of(args[1]), out);
-                case "tasks" -> tasks(out);
+                case "tasks" -> ClientCommands.tasks(rest(args), out, err, System.getenv(LocalAccount.TOKEN_ENV));
+                case "serve" -> ServeCommand.run(rest(args), out, err);
+                case "process" -> ClientCommands.process(rest(args), out, err, System.getenv(LocalAccount.TOKEN_ENV));
+                case "flows" -> ClientCommands.flows(rest(args), out, err, System.getenv(LocalAccount.TOKEN_ENV));
+                case "bench-server" -> ServerBench.run(rest(args), out, err);
                 default -> usage(err);
             };
         } catch (IOException e) {
             err.println("visionflow: " + e.getMessage());
             return 1;
+        } catch (NumberFormatException e) {
+            err.println("visionflow: not a number: " + e.getMessage());
+            return 2;
         }
+    }
+
+    private static List<String> rest(String[] args) {
+        return List.of(args).subList(1, args.length);
     }
 
     private static int usage(PrintStream err) {
@@ -159,7 +178,8 @@ public final class Main {
         return 1;
     }
 
-    private static int tasks(PrintStream out) throws IOException {
+    /** The pretrained tasks, which {@code demo}, {@code run} and {@code validate} use without a server. */
+    static int offlineTasks(PrintStream out) {
         for (Task t : PretrainedModels.all()) {
             out.println(t.id() + "\t" + t.kind().wire() + "\t" + String.join(", ", t.labelNames()));
         }

@@ -141,6 +141,20 @@ public final class Api implements AutoCloseable {
         }
     }
 
+    /**
+     * The largest body {@link #handle} accepts for this method and path, so that a host can refuse a
+     * bigger one (413) before reading it.
+     */
+    public long maxBodyBytes(String method, String path) {
+        try {
+            Routes.Match match = routes.match(method, path);
+            return match.route().maxBody() != null ? match.route().maxBody().getAsLong() : config.maxBodyBytes;
+        } catch (ApiException e) {
+            // no such route: handle() answers 404 or 405 whatever the body is
+            return config.maxBodyBytes;
+        }
+    }
+
     private static ApiResponse error(int status, String detail, String requestId, List<io.visionflow.flow.Problem> problems) {
         return ApiResponse.json(status, Envelope.error(status, detail, requestId, problems), requestId);
     }

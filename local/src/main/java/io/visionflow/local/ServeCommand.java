@@ -1,0 +1,122 @@
+package io.visionflow.local;
+
+import io.visionflow.api.Api;
+import io.visionflow.local.store.SqliteStores;
+import io.visionflow.task.BackendRunners;
+import io.visionflow.task.onnx.PretrainedModels;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code visionflow serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--demo]}: the API on the
+ * embedded stores of a data directory, until the process is stopped.
+ */
+final class ServeCommand {
+    static final String DEFAULT_DATA = "visionflow-data";
+
+    /** A running local server and what it holds open, closed in reverse order. */
+    record Running(LocalServer server, LocalAccount account, Api api, BackendRunners runners, SqliteStores stores)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            server.close();
+            api.close();
+            runners.close();
+            stores.close();
+        }
+    }
+
+    private ServeCommand() {
+    }
+
+    static int run(List<String> args, PrintStream out, PrintStream err) throws IOException {
+        Args a = Args.parse(args, List.of("--port", "--host", "--data"), List.of("--demo"));
+        if (a == null || !a.positional().isEmpty()) {
+            err.println("usage: visionflow serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--demo]");
+            return 2;
+        }
+        int port = Integer.parseInt(a.option("--port", "8080"));
+        Running running = start(Path.of(a.option("--data", DEFAULT_DATA)), a.option("--host", "127.0.0.1"), port,
+                a.flag("--demo"), System.getenv(LocalAccount.TOKEN_ENV), out);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.close();
+            stopped.countDown();
+        }));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    static Running start(Path dataDir, String host, int port, boolean demo, String envToken, PrintStream out)
+            throws IOException {
+        SqliteStores stores = SqliteStores.open(dataDir);
+        BackendRunners runners = null;
+        Api api = null;
+        try {
+            LocalAccount account = LocalAccount.open(stores.stores(), dataDir, envToken);
+            if (demo) {
+                for (DemoSetup.Registered r : DemoSetup.register(stores.stores(), account.id(), PretrainedModels.modelsDir())) {
+                    out.printf("demo %-5s %-36s %-9s %s%n", r.kind(), r.id(), r.state(), r.name());
+                }
+            }
+            runners = new BackendRunners(new BlobModelSource(stores.blobs(), account.id()));
+            BackendRunners r = runners;
+            api = Api.create(c -> {
+                c.stores = stores.stores();
+                c.runners = r;
+            });
+            Api a = api;
+            LocalServer server = LocalServer.start(c -> {
+                c.api = a;
+                c.host = host;
+                c.port = port;
+            });
+            banner(out, server, account, dataDir, demo);
+            return new Running(server, account, api, runners, stores);
+        } catch (IOException | RuntimeException e) {
+            if (api != null) {
+                api.close();
+            }
+            if (runners != null) {
+                runners.close();
+            }
+            stores.close();
+            throw e;
+        }
+    }
+
+    private static void banner(PrintStream out, LocalServer server, LocalAccount account, Path dataDir, boolean demo) {
+        String url = server.uri().toString();
+        out.println("Visionflow listening on " + url + "  (data: " + dataDir.toAbsolutePath().normalize() + ")");
+        String tokenRef;
+        if (account.file() == null) {
+            out.println("token: from " + LocalAccount.TOKEN_ENV);
+            tokenRef = "$" + LocalAccount.TOKEN_ENV;
+        } else {
+            if (account.created()) {
+                out.println("token (new; printed only now, kept in " + account.file() + " with mode 0600): " + account.token());
+            } else {
+                out.println("token: in " + account.file());
+            }
+            tokenRef = "$(cat " + account.file() + ")";
+        }
+        // a local file, so the line works without internet access
+        Path sample = Path.of("local/src/main/resources/samples/astronaut.jpg");
+        String image = Files.isRegularFile(sample) ? sample.toString() : "photo.jpg";
+        String flow = demo ? "faces-and-text" : "FLOW_ID";
+        out.println("try:  curl -s " + url + "flows/v2/process -H \"Authorization: Token " + tokenRef
+                + "\" -H 'Content-Type: application/json' -d \"{\\\"flow\\\": \\\"" + flow
+                + "\\\", \\\"records\\\": [{\\\"_base64\\\": \\\"$(base64 -w0 " + image + ")\\\"}]}\"");
+        out.println("ready");
+        out.flush();
+    }
+}

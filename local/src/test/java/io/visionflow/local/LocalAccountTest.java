@@ -1,0 +1,52 @@
+package io.visionflow.local;
+
+import io.visionflow.api.Tokens;
+import io.visionflow.store.Stores;
+import io.visionflow.store.memory.MemoryStores;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Where the local account's token comes from, and that only its hash is stored. */
+class LocalAccountTest {
+
+    @Test
+    void generatedOnceKeptInAPrivateFileAndStoredHashed(@TempDir Path data) throws Exception {
+        Stores stores = MemoryStores.create();
+        LocalAccount first = LocalAccount.open(stores, data, null);
+        assertThat(first.created()).isTrue();
+        assertThat(first.token()).matches("[0-9a-f]{64}");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(first.file()))).isEqualTo("rw-------");
+        assertThat(stores.accounts().accountOfToken(Tokens.hash(first.token()))).hasValue(LocalAccount.ID);
+        assertThat(stores.accounts().accountOfToken(first.token())).isEmpty();
+
+        LocalAccount again = LocalAccount.open(stores, data, null);
+        assertThat(again.created()).isFalse();
+        assertThat(again.token()).isEqualTo(first.token());
+        assertThat(LocalAccount.readToken(data)).isEqualTo(first.token());
+
+        // a crash between writing the file and storing its hash heals at the next start
+        Stores fresh = MemoryStores.create();
+        LocalAccount healed = LocalAccount.open(fresh, data, null);
+        assertThat(fresh.accounts().accountOfToken(Tokens.hash(first.token()))).hasValue(LocalAccount.ID);
+        assertThat(healed.created()).isFalse();
+    }
+
+    @Test
+    void theEnvironmentTokenIsRegisteredAndNothingIsWritten(@TempDir Path data) throws Exception {
+        Stores stores = MemoryStores.create();
+        LocalAccount account = LocalAccount.open(stores, data, " from-env ");
+        assertThat(account.token()).isEqualTo("from-env");
+        assertThat(account.file()).isNull();
+        assertThat(Files.exists(data.resolve(LocalAccount.TOKEN_FILE))).isFalse();
+        assertThat(stores.accounts().accountOfToken(Tokens.hash("from-env"))).hasValue(LocalAccount.ID);
+        // idempotent across restarts
+        LocalAccount.open(stores, data, "from-env");
+        assertThat(stores.accounts().accountOfToken(Tokens.hash("from-env"))).hasValue(LocalAccount.ID);
+    }
+}

@@ -1,0 +1,141 @@
+package io.visionflow.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The local server over real HTTP: what the API answers reaches the client unchanged. */
+class LocalServerTest {
+
+    @Test
+    void processesTheDemoFlowOnARealImage() throws Exception {
+        TestServer.run(s -> {
+            String body = "{\"flow\": \"faces-and-text\", \"records\": [{\"_id\": \"a\", \"_base64\": \""
+                    + TestServer.base64("astronaut.jpg") + "\"}]}";
+            HttpResponse<String> r = s.send(s.request("/flows/v2/process").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("content-type")).hasValue("application/json");
+            JsonNode json = TestServer.json(r);
+            assertThat(json.at("/status/code").asInt()).isEqualTo(200);
+            assertThat(json.at("/records/0/_id").asText()).isEqualTo("a");
+            assertThat(json.at("/records/0/faces")).hasSize(1);
+            assertThat(json.at("/records/0/faces/0/bound_box/0").asInt()).isBetween(150, 210);
+            assertThat(json.at("/records/0").has("_base64")).isFalse();
+            assertThat(json.at("/statistics/credits").asInt()).isEqualTo(2);
+            // the access log has the request id and neither the token nor image data
+            String requestId = json.at("/status/request_id").asText();
+            assertThat(r.headers().firstValue("x-request-id")).hasValue(requestId);
+            assertThat(s.accessLog).anySatisfy(line -> assertThat(line)
+                    .startsWith("access method=POST path=/flows/v2/process status=200")
+                    .contains("request_id=" + requestId));
+            assertThat(String.join("\n", s.accessLog)).doesNotContain(TestServer.TOKEN).doesNotContain("/9j/");
+        });
+    }
+
+    @Test
+    void unauthorizedUnknownPathAndTrailingSlashes() throws Exception {
+        TestServer.run(s -> {
+            HttpResponse<String> noToken = s.send(java.net.http.HttpRequest.newBuilder(s.uri("/flows/v2/flow/")).GET().build());
+            assertThat(noToken.statusCode()).isEqualTo(401);
+            assertThat(TestServer.json(noToken).at("/status/code").asInt()).isEqualTo(401);
+            assertThat(TestServer.json(noToken).at("/status/text").asText()).isEqualTo("Unauthorized");
+            assertThat(TestServer.json(noToken).path("detail").asText()).contains("Authorization: Token");
+
+            HttpResponse<String> badToken = s.send(java.net.http.HttpRequest.newBuilder(s.uri("/flows/v2/flow"))
+                    .header("Authorization", "Token nope").GET().build());
+            assertThat(badToken.statusCode()).isEqualTo(401);
+
+            HttpResponse<String> unknown = s.send(s.request("/no/such/endpoint").GET().build());
+            assertThat(unknown.statusCode()).isEqualTo(404);
+            assertThat(TestServer.json(unknown).at("/status/code").asInt()).isEqualTo(404);
+
+            for (String path : new String[]{"/flows/v2/flow", "/flows/v2/flow/", "/flows/v2/flow/faces-and-text",
+                    "/flows/v2/flow/faces-and-text/", "/flows/v2/flow/faces-and-text/json/"}) {
+                HttpResponse<String> r = s.send(s.request(path).GET().build());
+                assertThat(r.statusCode()).as(path).isEqualTo(200);
+            }
+            HttpResponse<String> slash = s.send(s.request("/flows/v2/process/").POST(HttpRequest.BodyPublishers.ofString(
+                    "{\"flow\": \"faces-and-text\", \"records\": [{\"_base64\": \"" + TestServer.base64("notice.png") + "\"}]}")).build());
+            assertThat(slash.statusCode()).isEqualTo(200);
+            assertThat(TestServer.json(slash).at("/records/0/text_lines")).hasSize(3);
+        });
+    }
+
+    @Test
+    void tasksCommandListsTheServersTasks() throws Exception {
+        TestServer.run(s -> {
+            ServeProcessTest.Cli cli = ServeProcessTest.Cli.run("tasks", "--url", s.server.uri().toString(), "--token", TestServer.TOKEN);
+            assertThat(cli.code()).as(cli.err()).isZero();
+            assertThat(cli.out().lines().toList()).containsExactly(
+                    "text-orientation\tclassification\t0, 180",
+                    "face-detector\tdetection\tface",
+                    "text-line-detector\tdetection\ttext");
+            // the demo task shows the uploaded model's id, as model upload answered it
+            HttpResponse<String> task = s.send(s.request("/detection/v2/task/face-detector").GET().build());
+            assertThat(TestServer.json(task).at("/backend/model").asText()).matches("[0-9a-f]{64}");
+        });
+    }
+
+    @Test
+    void queryParametersAreDecoded() throws Exception {
+        TestServer.run(s -> {
+            // page%5Fsize is page_size, percent-encoded
+            HttpResponse<String> r = s.send(s.request("/flows/v2/flow/?page%5Fsize=1&page=2").GET().build());
+            assertThat(r.statusCode()).isEqualTo(200);
+            JsonNode page = TestServer.json(r);
+            assertThat(page.path("count").asInt()).isEqualTo(2);
+            assertThat(page.path("results")).hasSize(1);
+            assertThat(page.path("next").isNull()).isTrue();
+            assertThat(page.path("previous").asText()).isEqualTo(s.server.uri() + "flows/v2/flow/?page=1&page_size=1");
+            HttpResponse<String> bad = s.send(s.request("/flows/v2/flow/?page=zero").GET().build());
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(bad.body()).contains("page");
+        });
+    }
+
+    @Test
+    void aHugeBodyIsRefusedBeforeItIsRead() throws Exception {
+        TestServer.run(s -> {
+            // declares 10 GB and sends none of it: the answer comes from the header alone
+            try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
+                OutputStream out = socket.getOutputStream();
+                out.write(("POST /flows/v2/process HTTP/1.1\r\nHost: localhost\r\nAuthorization: Token " + TestServer.TOKEN
+                        + "\r\nContent-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                socket.setSoTimeout(10_000);
+                InputStream in = socket.getInputStream();
+                String head = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
+                assertThat(head).isEqualTo("HTTP/1.1 413");
+                // the connection stays open (the server may still drain), so read up to the end of the JSON
+                StringBuilder rest = new StringBuilder();
+                byte[] buf = new byte[4096];
+                while (!rest.toString().endsWith("}")) {
+                    int n = in.read(buf);
+                    if (n < 0) {
+                        break;
+                    }
+                    rest.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                }
+                assertThat(rest).contains("\"code\":413", "\"text\":\"Payload Too Large\"", "over the limit");
+            }
+        });
+        // a body that does come, chunked (no length), past a small cap
+        TestServer.run(c -> c.maxBodyBytes = 100_000, s -> {
+            byte[] big = new byte[300_000];
+            java.util.Arrays.fill(big, (byte) ' ');
+            HttpResponse<String> r = s.send(s.request("/flows/v2/process").POST(HttpRequest.BodyPublishers.ofInputStream(
+                    () -> new java.io.ByteArrayInputStream(big))).build());
+            assertThat(r.statusCode()).isEqualTo(413);
+            assertThat(TestServer.json(r).at("/status/code").asInt()).isEqualTo(413);
+            assertThat(TestServer.json(r).path("detail").asText()).contains("over the limit of 100000 bytes");
+        });
+    }
+}
