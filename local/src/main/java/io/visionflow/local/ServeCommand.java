@@ -75,6 +75,11 @@ final class ServeCommand {
                 c.runners = r;
             });
             Api a = api;
+            // async requests a killed server left unfinished run again before new ones arrive
+            int recovered = api.recoverRequests(List.of(account.id()));
+            if (recovered > 0) {
+                out.println("re-enqueued " + recovered + " unfinished async request(s)");
+            }
             LocalServer server = LocalServer.start(c -> {
                 c.api = a;
                 c.host = host;

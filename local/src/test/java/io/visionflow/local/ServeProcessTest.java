@@ -63,6 +63,7 @@ class ServeProcessTest {
     void survivesKillMinus9WithItsFlowsAndToken(@TempDir Path data) throws Exception {
         Child first = serve(data, "--demo");
         String token;
+        String asyncRequestId;
         try {
             assertThat(first.banner()).anyMatch(l -> l.startsWith("demo flow  faces-and-text "))
                     .anyMatch(l -> l.startsWith("demo flow  faces-and-text-nested "))
@@ -73,6 +74,8 @@ class ServeProcessTest {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("token")))).isEqualTo("rw-------");
             assertFacesFound(new ApiClient(first.url(), token), "faces-and-text");
             assertFacesFound(new ApiClient(first.url(), token), "faces-and-text-nested");
+            // an async request the kill interrupts: 40 text images keep the worker busy for seconds
+            asyncRequestId = submitAsync(new ApiClient(first.url(), token), 40);
         } finally {
             first.process().destroyForcibly();  // SIGKILL: no shutdown hook runs
             first.process().waitFor(30, TimeUnit.SECONDS);
@@ -81,6 +84,11 @@ class ServeProcessTest {
         Child second = serve(data);
         try {
             assertThat(second.banner()).noneMatch(l -> l.startsWith("token (new")).contains("token: in " + data.resolve("token"));
+            assertThat(second.banner()).contains("re-enqueued 1 unfinished async request(s)");
+            JsonNode finished = awaitAsync(new ApiClient(second.url(), token), asyncRequestId);
+            assertThat(finished.path("status").asText()).isEqualTo("DONE");
+            assertThat(finished.at("/response/records")).hasSize(40);
+            assertThat(finished.at("/response/records/39/text_lines")).hasSize(3);
             assertThat(String.join("\n", second.banner())).doesNotContain(token);
             ApiClient client = new ApiClient(second.url(), token);
             assertFacesFound(client, "faces-and-text");
@@ -124,6 +132,27 @@ class ServeProcessTest {
         assertThat(offline.code()).isZero();
         assertThat(offline.err()).contains("no server answers");
         assertThat(offline.out()).contains("face-detector\tdetection\tface");
+    }
+
+    private static String submitAsync(ApiClient client, int images) throws IOException {
+        String record = "{\"_base64\": \"" + Base64.getEncoder().encodeToString(TestServer.sample("notice.png")) + "\"}";
+        String body = "{\"type\": \"flows\", \"flow\": \"faces-and-text\", \"records\": ["
+                + String.join(",", java.util.Collections.nCopies(images, record)) + "]}";
+        ApiClient.Reply r = client.post("account/v2/request/", body.getBytes(StandardCharsets.UTF_8));
+        assertThat(r.status()).as(r.body().toString()).isEqualTo(201);
+        return r.body().path("id").asText();
+    }
+
+    private static JsonNode awaitAsync(ApiClient client, String id) throws IOException, InterruptedException {
+        long giveUp = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (true) {
+            JsonNode r = client.get("account/v2/request/" + id).body();
+            String status = r.path("status").asText();
+            if (status.equals("DONE") || status.equals("ERROR") || System.nanoTime() > giveUp) {
+                return r;
+            }
+            Thread.sleep(200);
+        }
     }
 
     private static void assertFacesFound(ApiClient client, String flow) throws IOException {
