@@ -11,7 +11,6 @@ import io.visionflow.flow.FlowValidator;
 import io.visionflow.flow.Problem;
 import io.visionflow.store.Page;
 import io.visionflow.store.StoredFlow;
-import io.visionflow.store.StoredTask;
 import io.visionflow.task.TaskCatalog;
 
 import java.util.ArrayList;
@@ -47,7 +46,7 @@ final class FlowsEndpoints {
     // ---- catalogs of one account, as the validator and the engine see them ----
 
     TaskCatalog tasks(String account) {
-        return id -> api.stores().tasks().get(account, id).map(StoredTask::task);
+        return api.stores().tasks().catalog(account);
     }
 
     /** The latest version of each flow, each parsed once per catalog. */
@@ -64,7 +63,7 @@ final class FlowsEndpoints {
         snapshot.put(top.id(), def);
         todo.add(def);
         while (!todo.isEmpty()) {
-            for (String nested : nestedIds(FlowJson.write(todo.remove(todo.size() - 1)))) {
+            for (String nested : FlowJson.nestedFlows(FlowJson.write(todo.remove(todo.size() - 1)))) {
                 if (!snapshot.containsKey(nested)) {
                     api.stores().flows().get(account, nested).map(FlowsEndpoints::definition).ifPresent(d -> {
                         snapshot.put(nested, d);
@@ -198,7 +197,7 @@ final class FlowsEndpoints {
     private List<String> flowsNesting(String account, String flowId) {
         List<String> out = new ArrayList<>();
         for (StoredFlow f : all(account)) {
-            if (!f.id().equals(flowId) && nestedIds(f.definition()).contains(flowId)) {
+            if (!f.id().equals(flowId) && FlowJson.nestedFlows(f.definition()).contains(flowId)) {
                 out.add(f.id());
             }
         }
@@ -218,15 +217,6 @@ final class FlowsEndpoints {
         }
     }
 
-    private static List<String> nestedIds(JsonNode definition) {
-        List<String> out = new ArrayList<>();
-        for (JsonNode parent : definition.findParents("type")) {
-            if ("flow".equals(parent.path("type").asText()) && parent.path("flow").isTextual()) {
-                out.add(parent.get("flow").asText());
-            }
-        }
-        return out;
-    }
 
     StoredFlow find(Call call) {
         return api.stores().flows().get(call.account(), call.param("id"))

@@ -87,6 +87,17 @@ public final class FlowJson {
         return o;
     }
 
+    /** Ids of the flows a flow JSON nests (its {@code "type": "flow"} nodes), in document order. */
+    public static List<String> nestedFlows(com.fasterxml.jackson.databind.JsonNode definition) {
+        List<String> out = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode parent : definition.findParents("type")) {
+            if ("flow".equals(parent.path("type").asText()) && parent.path("flow").isTextual()) {
+                out.add(parent.get("flow").asText());
+            }
+        }
+        return out;
+    }
+
     private static ArrayNode branches(List<Branch> branches) {
         ArrayNode arr = F.arrayNode();
         for (Branch b : branches) {

@@ -11,6 +11,7 @@ import io.visionflow.engine.Engine;
 import io.visionflow.engine.FlowException;
 import io.visionflow.engine.RunResult;
 import io.visionflow.flow.FlowDefinition;
+import io.visionflow.flow.FlowJson;
 import io.visionflow.flow.FlowParser;
 import io.visionflow.flow.Problem;
 import io.visionflow.store.Account;
@@ -18,7 +19,6 @@ import io.visionflow.store.AsyncRequest;
 import io.visionflow.store.Page;
 import io.visionflow.store.RequestStatus;
 import io.visionflow.store.StoredFlow;
-import io.visionflow.store.StoredTask;
 import io.visionflow.store.Stores;
 import io.visionflow.task.TaskCatalog;
 import io.visionflow.webhook.WebhookSender;
@@ -155,7 +155,7 @@ public final class AsyncRequests implements AutoCloseable {
         pins.put(top.id(), top.version());
         List<JsonNode> todo = new ArrayList<>(List.of(top.definition()));
         while (!todo.isEmpty()) {
-            for (String nested : nestedIds(todo.remove(todo.size() - 1))) {
+            for (String nested : FlowJson.nestedFlows(todo.remove(todo.size() - 1))) {
                 if (!pins.containsKey(nested)) {
                     stores.flows().get(account, nested).ifPresent(f -> {
                         pins.put(nested, f.version());
@@ -407,18 +407,9 @@ public final class AsyncRequests implements AutoCloseable {
     }
 
     private TaskCatalog tasks(String account) {
-        return id -> stores.tasks().get(account, id).map(StoredTask::task);
+        return stores.tasks().catalog(account);
     }
 
-    private static List<String> nestedIds(JsonNode definition) {
-        List<String> out = new ArrayList<>();
-        for (JsonNode parent : definition.findParents("type")) {
-            if ("flow".equals(parent.path("type").asText()) && parent.path("flow").isTextual()) {
-                out.add(parent.get("flow").asText());
-            }
-        }
-        return out;
-    }
 
     /** Stops the workers; requests they leave unfinished are found by {@link #recover} at the next start. */
     @Override

@@ -1,6 +1,7 @@
 package io.visionflow.store;
 
 import io.visionflow.task.Task;
+import io.visionflow.task.TaskCatalog;
 import io.visionflow.task.TaskKind;
 
 import java.util.Optional;
@@ -23,4 +24,9 @@ public interface TaskStore {
 
     /** Tasks of one kind (or all when null), oldest first. */
     Page<StoredTask> list(String account, TaskKind kind, int offset, int limit);
+
+    /** One account's tasks as the validator and the steps look them up. */
+    default TaskCatalog catalog(String account) {
+        return id -> get(account, id).map(StoredTask::task);
+    }
 }
