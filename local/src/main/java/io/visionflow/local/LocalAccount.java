@@ -29,6 +29,8 @@ public record LocalAccount(String id, String token, Path file, boolean created) 
     public static final String ID = "local";
     public static final String TOKEN_FILE = "token";
     public static final String TOKEN_ENV = "VISIONFLOW_TOKEN";
+    /** Where receivers of webhooks find the key that signs them (mode 0600, like the token). */
+    public static final String WEBHOOK_SECRET_FILE = "webhook-secret";
 
     public static LocalAccount open(Stores stores, Path dataDir, String envToken) throws IOException {
         if (stores.accounts().get(ID).isEmpty()) {
@@ -37,6 +39,10 @@ public record LocalAccount(String id, String token, Path file, boolean created) 
             } catch (ConflictException e) {
                 // created meanwhile: fine
             }
+        }
+        Path secret = dataDir.resolve(WEBHOOK_SECRET_FILE);
+        if (!Files.exists(secret)) {
+            writePrivate(secret, stores.accounts().get(ID).orElseThrow().webhookSecret());
         }
         if (envToken != null && !envToken.isBlank()) {
             register(stores, envToken.trim());
@@ -54,21 +60,22 @@ public record LocalAccount(String id, String token, Path file, boolean created) 
         return new LocalAccount(ID, token, file, created);
     }
 
+    /** Makes {@code token} the account's only token: a token replaced by another one stops working. */
     private static void register(Stores stores, String token) {
         String hash = Tokens.hash(token);
-        if (stores.accounts().accountOfToken(hash).isPresent()) {
-            return;
+        if (stores.accounts().accountOfToken(hash).isEmpty()) {
+            try {
+                stores.accounts().addToken(ID, hash);
+            } catch (ConflictException e) {
+                // registered meanwhile
+            }
         }
-        try {
-            stores.accounts().addToken(ID, hash);
-        } catch (ConflictException e) {
-            // registered meanwhile
-        }
+        stores.accounts().revokeOtherTokens(ID, hash);
     }
 
     private static void writePrivate(Path file, String token) throws IOException {
         Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(TOKEN_FILE + ".tmp");
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         try {
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

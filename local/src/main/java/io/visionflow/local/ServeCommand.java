@@ -75,16 +75,17 @@ final class ServeCommand {
                 c.runners = r;
             });
             Api a = api;
-            // async requests a killed server left unfinished run again before new ones arrive
-            int recovered = api.recoverRequests(List.of(account.id()));
-            if (recovered > 0) {
-                out.println("re-enqueued " + recovered + " unfinished async request(s)");
-            }
             LocalServer server = LocalServer.start(c -> {
                 c.api = a;
                 c.host = host;
                 c.port = port;
             });
+            // async requests a killed server left unfinished run again; only once the port is ours,
+            // so a second server started on the same data by mistake fails before touching them
+            int recovered = api.recoverRequests(List.of(account.id()));
+            if (recovered > 0) {
+                out.println("re-enqueued " + recovered + " unfinished async request(s)");
+            }
             banner(out, server, account, dataDir, demo);
             return new Running(server, account, api, runners, stores);
         } catch (IOException | RuntimeException e) {
@@ -114,6 +115,7 @@ final class ServeCommand {
             }
             tokenRef = "$(cat " + account.file() + ")";
         }
+        out.println("webhook signing secret: in " + dataDir.resolve(LocalAccount.WEBHOOK_SECRET_FILE));
         // a local file, so the line works without internet access
         Path sample = Path.of("local/src/main/resources/samples/astronaut.jpg");
         String image = Files.isRegularFile(sample) ? sample.toString() : "photo.jpg";

@@ -49,4 +49,23 @@ class LocalAccountTest {
         LocalAccount.open(stores, data, "from-env");
         assertThat(stores.accounts().accountOfToken(Tokens.hash("from-env"))).hasValue(LocalAccount.ID);
     }
+
+    @Test
+    void aReplacedTokenStopsWorkingAndTheWebhookSecretIsKeptForReceivers(@TempDir Path data) throws Exception {
+        Stores stores = MemoryStores.create();
+        LocalAccount.open(stores, data, "first");
+        LocalAccount.open(stores, data, "second");
+        assertThat(stores.accounts().accountOfToken(Tokens.hash("first"))).isEmpty();
+        assertThat(stores.accounts().accountOfToken(Tokens.hash("second"))).hasValue(LocalAccount.ID);
+        // back to a generated token: the environment's one is revoked too
+        LocalAccount generated = LocalAccount.open(stores, data, null);
+        assertThat(stores.accounts().accountOfToken(Tokens.hash("second"))).isEmpty();
+        assertThat(stores.accounts().accountOfToken(Tokens.hash(generated.token()))).hasValue(LocalAccount.ID);
+
+        Path secret = data.resolve(LocalAccount.WEBHOOK_SECRET_FILE);
+        assertThat(Files.readString(secret).trim())
+                .isEqualTo(stores.accounts().get(LocalAccount.ID).orElseThrow().webhookSecret());
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)))
+                .isEqualTo("rw-------");
+    }
 }

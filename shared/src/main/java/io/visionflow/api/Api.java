@@ -135,7 +135,7 @@ public final class Api implements AutoCloseable {
             return error(404, e.getMessage(), requestId, List.of());
         } catch (ConflictException e) {
             return error(409, e.getMessage() + "; read it again and retry", requestId, List.of());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError | LinkageError e) {
             LOG.log(System.Logger.Level.ERROR, "request " + requestId + " failed", e);
             return error(500, "internal error (request " + requestId + ")", requestId, List.of());
         }

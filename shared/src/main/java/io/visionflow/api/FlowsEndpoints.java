@@ -178,7 +178,12 @@ final class FlowsEndpoints {
             boolean valid = problems.isEmpty();
             String reason = valid ? null : problems.get(0).toString();
             if (valid != f.valid() || (reason != null && !reason.equals(f.invalidReason()))) {
-                api.stores().flows().setValidity(account, f.id(), valid, reason);
+                try {
+                    // a flow deleted meanwhile needs no verdict; the caller's own change succeeded
+                    api.stores().flows().setValidity(account, f.id(), valid, reason);
+                } catch (io.visionflow.store.NotFoundException e) {
+                    continue;
+                }
             }
         }
     }

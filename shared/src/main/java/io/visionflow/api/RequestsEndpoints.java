@@ -107,7 +107,7 @@ final class RequestsEndpoints {
         String type = call.request().param("type").filter(t -> !t.isEmpty()).orElse(null);
         RequestStatus status = call.request().param("status").filter(s -> !s.isEmpty()).map(RequestsEndpoints::status)
                 .orElse(null);
-        Page<AsyncRequest> found = api.stores().requests().list(call.account(), type, status, (page - 1) * pageSize, pageSize);
+        Page<AsyncRequest> found = api.stores().requests().list(call.account(), type, status, (int) Math.min((long) (page - 1) * pageSize, Integer.MAX_VALUE), pageSize);
         long pages = Math.max(1, (found.total() + pageSize - 1) / pageSize);
         if (page > pages) {
             throw new ApiException(404, "Invalid page.");

@@ -310,7 +310,7 @@ public final class AsyncRequests implements AutoCloseable {
         } catch (FlowException e) {
             error = e.getMessage();
             response = Envelope.error(e.status(), e.getMessage(), request.id(), e.problems());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             if (m.attempt() < options.maxDeliveries()) {
                 throw e; // the queue delivers it again, with resume
             }

@@ -70,7 +70,9 @@ public final class InProcessRequestQueue implements RequestQueue {
             }
             try {
                 worker.handle(m);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // an Error too (native library, stack, memory): a dead worker would leave the
+                // request PROCESSING and the pool smaller for good
                 LOG.log(System.Logger.Level.WARNING, "request " + m.requestId() + " delivery " + m.attempt()
                         + " failed; delivering it again", e);
                 redeliver(m.retry());

@@ -20,4 +20,7 @@ public interface AccountStore {
 
     /** Revokes a token; true when it existed. */
     boolean revokeToken(String tokenHash);
+
+    /** Revokes every token of the account but {@code keepHash} (a host that has one token per account); returns how many. */
+    int revokeOtherTokens(String accountId, String keepHash);
 }

@@ -149,6 +149,8 @@ class BadInputTest {
         json("flow PATCH breaking the tree", "PATCH", f, "{\"top_node\": 3}", 400, "top_node");
         json("flows page not a number", "GET", "/flows/v2/flow/?page=abc", null, 400, "page");
         json("flows page_size 0", "GET", "/flows/v2/flow/?page_size=0", null, 400, "page_size");
+        json("flows page far past the end", "GET", "/flows/v2/flow/?page=2147483647&page_size=100", null, 404, "Invalid page");
+        json("requests page far past the end", "GET", "/account/v2/request/?page=2147483647&page_size=100", null, 404, "Invalid page");
         json("path with a bad escape", "GET", "/flows/v2/flow/%zz", null, 400, "%zz");
         json("method not allowed", "DELETE", "/flows/v2/process", null, 405, "POST");
         json("no such endpoint", "GET", "/flows/v3/flow/", null, 404, "/flows/v3/flow/");

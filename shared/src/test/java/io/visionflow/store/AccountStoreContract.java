@@ -82,4 +82,21 @@ public abstract class AccountStoreContract {
         assertThat(store.revokeToken(hash('1'))).isFalse();
         assertThat(store.revokeToken(hash('9'))).isFalse();
     }
+
+    @Test
+    void revokingOtherTokensKeepsOneAndTouchesNoOtherAccount() {
+        store.create(account("a"));
+        store.create(account("b"));
+        store.addToken("a", hash('1'));
+        store.addToken("a", hash('2'));
+        store.addToken("a", hash('3'));
+        store.addToken("b", hash('4'));
+
+        assertThat(store.revokeOtherTokens("a", hash('2'))).isEqualTo(2);
+        assertThat(store.accountOfToken(hash('1'))).isEmpty();
+        assertThat(store.accountOfToken(hash('3'))).isEmpty();
+        assertThat(store.accountOfToken(hash('2'))).contains("a");
+        assertThat(store.accountOfToken(hash('4'))).contains("b");
+        assertThat(store.revokeOtherTokens("a", hash('2'))).isZero();
+    }
 }

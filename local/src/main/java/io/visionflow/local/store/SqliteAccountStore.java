@@ -68,4 +68,10 @@ final class SqliteAccountStore implements AccountStore {
     public boolean revokeToken(String tokenHash) {
         return db.write("revoke token", c -> Db.update(c, "DELETE FROM tokens WHERE hash = ?", tokenHash) > 0);
     }
+
+    @Override
+    public int revokeOtherTokens(String accountId, String keepHash) {
+        return db.write("revoke other tokens", c -> Db.update(c, "DELETE FROM tokens WHERE account = ? AND hash <> ?",
+                accountId, keepHash));
+    }
 }

@@ -42,4 +42,15 @@ public final class MemoryAccountStore implements AccountStore {
     public boolean revokeToken(String tokenHash) {
         return tokens.remove(tokenHash) != null;
     }
+
+    @Override
+    public int revokeOtherTokens(String accountId, String keepHash) {
+        int[] removed = {0};
+        tokens.entrySet().removeIf(e -> {
+            boolean other = e.getValue().equals(accountId) && !e.getKey().equals(keepHash);
+            removed[0] += other ? 1 : 0;
+            return other;
+        });
+        return removed[0];
+    }
 }
