@@ -82,6 +82,7 @@ final class TasksEndpoints {
         Task task = parse(call, kind, merged, current.task().id(), current.task());
         StoredTask updated = api.stores().tasks().update(call.account(), current.version(), task);
         flows.revalidateOthers(call.account(), null);
+        releaseModel(call.account(), current.task());
         return call.ok(TaskJson.entity(updated));
     }
 
@@ -109,7 +110,32 @@ final class TasksEndpoints {
         }
         api.stores().tasks().delete(call.account(), task.task().id());
         flows.revalidateOthers(call.account(), null);
+        releaseModel(call.account(), task.task());
         return call.noContent();
+    }
+
+    /**
+     * Unloads the model of a task that was changed or deleted, unless another task of the account
+     * still uses it: a model session holds native memory that nothing else would free.
+     */
+    private void releaseModel(String account, Task old) {
+        if (!(old.backend() instanceof OnnxBackend backend)) {
+            return;
+        }
+        int offset = 0;
+        while (true) {
+            var page = api.stores().tasks().list(account, null, offset, 100);
+            for (StoredTask t : page.items()) {
+                if (t.task().backend() instanceof OnnxBackend other && other.model().equals(backend.model())) {
+                    return;
+                }
+            }
+            offset += page.items().size();
+            if (page.items().isEmpty() || offset >= page.total()) {
+                break;
+            }
+        }
+        api.config().runners.release(backend.model());
     }
 
     private String describe(String account, List<String> flowIds) {

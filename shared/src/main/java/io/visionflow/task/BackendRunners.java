@@ -39,8 +39,9 @@ public final class BackendRunners implements TaskRunners, AutoCloseable {
         };
     }
 
-    /** Drops cached sessions of a model that was replaced or deleted. */
-    public void forgetModel(String modelId) {
+    /** Drops the cached session and runners of a model that was replaced or deleted. */
+    @Override
+    public void release(String modelId) {
         onnx.forget(modelId);
     }
 

@@ -7,4 +7,8 @@ package io.visionflow.task;
 @FunctionalInterface
 public interface TaskRunners {
     TaskRunner runnerFor(Task task) throws TaskException;
+
+    /** Unloads a model no task uses any more; runners of it are made again on their next use. */
+    default void release(String modelId) {
+    }
 }
