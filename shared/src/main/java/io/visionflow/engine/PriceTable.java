@@ -19,8 +19,4 @@ public final class PriceTable {
     public static int service(String name) {
         return SERVICES.getOrDefault(name, 1);
     }
-
-    public static Map<String, Integer> services() {
-        return SERVICES;
-    }
 }

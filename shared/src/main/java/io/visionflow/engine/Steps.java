@@ -1,5 +1,6 @@
 package io.visionflow.engine;
 
+import io.visionflow.flow.Action;
 import io.visionflow.flow.BranchSelector;
 import io.visionflow.flow.Detection;
 import io.visionflow.flow.ListAction;
@@ -7,6 +8,8 @@ import io.visionflow.flow.NestedFlow;
 import io.visionflow.flow.ObjectSelector;
 import io.visionflow.flow.Recognition;
 import io.visionflow.flow.ServiceCall;
+
+import java.util.Set;
 
 /** Dispatches a step input to the semantics of its action type; the one entry every driver calls. */
 public final class Steps {
@@ -37,15 +40,15 @@ public final class Steps {
      * The fields of its scope a step reads: drivers copy only these into {@link StepInput#scope()}
      * (a selector reads the label that forces its branch; every other step reads none).
      */
-    public static java.util.Set<String> reads(io.visionflow.flow.Action action) {
+    public static Set<String> reads(Action action) {
         return switch (action) {
-            case BranchSelector a -> java.util.Set.of(a.field());
-            case ListAction a -> java.util.Set.of();
-            case Recognition a -> java.util.Set.of();
-            case Detection a -> java.util.Set.of();
-            case ObjectSelector a -> java.util.Set.of();
-            case NestedFlow a -> java.util.Set.of();
-            case ServiceCall a -> java.util.Set.of();
+            case BranchSelector a -> Set.of(a.field());
+            case ListAction a -> Set.of();
+            case Recognition a -> Set.of();
+            case Detection a -> Set.of();
+            case ObjectSelector a -> Set.of();
+            case NestedFlow a -> Set.of();
+            case ServiceCall a -> Set.of();
         };
     }
 
@@ -54,23 +57,7 @@ public final class Steps {
      * a nested flow are billed as {@code <nesting node id>/<node id>}, since ids are only unique
      * within one flow.
      */
-    public static String chargePrefix(String prefix, io.visionflow.flow.Action parent) {
+    public static String chargePrefix(String prefix, Action parent) {
         return parent instanceof NestedFlow ? prefix + parent.id() + "/" : prefix;
-    }
-
-    /**
-     * True for steps that call a model or a service (worth shipping to a worker); the others are
-     * control steps that only shape the tree.
-     */
-    public static boolean callsModel(io.visionflow.flow.Action action) {
-        return switch (action) {
-            case ListAction a -> false;
-            case NestedFlow a -> false;
-            case Recognition a -> true;
-            case Detection a -> true;
-            case ObjectSelector a -> true;
-            case ServiceCall a -> true;
-            case BranchSelector a -> true;
-        };
     }
 }
