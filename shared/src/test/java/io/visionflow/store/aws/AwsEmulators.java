@@ -8,6 +8,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
 
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The DynamoDB and S3 emulators of the test run: each is started on first use and shared by every
@@ -74,7 +76,12 @@ public final class AwsEmulators {
     }
 
     public static S3Client s3Client() {
-        return S3Client.builder()
+        return s3Client(b -> { });
+    }
+
+    /** An S3 client for s3rver; {@code customize} runs last (test interceptors, say). */
+    public static S3Client s3Client(Consumer<S3ClientBuilder> customize) {
+        S3ClientBuilder builder = S3Client.builder()
                 .endpointOverride(s3Endpoint())
                 .region(REGION)
                 .credentialsProvider(CREDENTIALS)
@@ -84,8 +91,9 @@ public final class AwsEmulators {
                 .forcePathStyle(true)
                 .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .build();
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        customize.accept(builder);
+        return builder.build();
     }
 
     private static Emulator started(Emulator emulator) {
