@@ -16,8 +16,10 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * The DynamoDB and S3 emulators of the test run: each is started on first use and shared by every
@@ -46,7 +48,7 @@ public final class AwsEmulators {
             // once instead of after dynalite's default 500 ms, so suites can create one per test
             dynamo = started(Emulator.start("dynalite", modules().resolve("dynalite/cli.js"),
                     List.of("--host", "127.0.0.1", "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"),
-                    workDir().resolve("dynalite.log")));
+                    workDir().resolve("dynalite.log")), null);
         }
         return dynamo.endpoint();
     }
@@ -61,7 +63,7 @@ public final class AwsEmulators {
             }
             s3 = started(Emulator.start("s3rver", modules().resolve("s3rver/bin/s3rver.js"),
                     List.of("--directory", data.toString(), "--address", "127.0.0.1", "--silent"),
-                    workDir().resolve("s3rver.log")));
+                    workDir().resolve("s3rver.log")), data);
         }
         return s3.endpoint();
     }
@@ -96,9 +98,23 @@ public final class AwsEmulators {
         return builder.build();
     }
 
-    private static Emulator started(Emulator emulator) {
-        Runtime.getRuntime().addShutdownHook(new Thread(emulator::close, "stop " + emulator));
+    // stops the emulator when the JVM ends and removes its data (the logs stay)
+    private static Emulator started(Emulator emulator, Path data) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            emulator.close();
+            if (data != null) {
+                deleteTree(data);
+            }
+        }, "stop " + emulator));
         return emulator;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // leftovers under target/ or the temp directory are harmless
+        }
     }
 
     private static Path modules() {
@@ -121,7 +137,7 @@ public final class AwsEmulators {
     private static synchronized Path workDir() {
         if (workDir == null) {
             try {
-                Path target = Path.of("target");
+                Path target = Path.of("target").toAbsolutePath();
                 workDir = Files.isDirectory(target)
                         ? Files.createDirectories(target.resolve("emulators"))
                         : Files.createTempDirectory("visionflow-emulators-");

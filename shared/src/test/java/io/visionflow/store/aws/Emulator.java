@@ -42,16 +42,18 @@ public final class Emulator implements AutoCloseable {
                     + " (the shared module's build runs it at generate-test-resources)");
         }
         String node = findNode();
+        Path watchdog = writeWatchdog(log.getParent());
         IllegalStateException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             int port = freePort();
-            List<String> command = new ArrayList<>(List.of(node, script.toString()));
+            List<String> command = new ArrayList<>(List.of(node, "--require", watchdog.toAbsolutePath().toString(), script.toString()));
             command.addAll(args);
             command.addAll(List.of("--port", Integer.toString(port)));
             Process process;
             try {
                 Files.createDirectories(log.getParent());
                 process = new ProcessBuilder(command)
+                        .redirectInput(ProcessBuilder.Redirect.PIPE)
                         .redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                         .start();
@@ -118,6 +120,21 @@ public final class Emulator implements AutoCloseable {
     @Override
     public String toString() {
         return name + " at " + endpoint();
+    }
+
+    // A JVM killed outright (kill -9, a surefire timeout) runs no shutdown hook; the emulator
+    // still sees its stdin pipe from the JVM close, and exits instead of lingering on its port.
+    private static Path writeWatchdog(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Path script = dir.resolve("exit-with-parent.js");
+            Files.writeString(script, "process.stdin.on('end', () => process.exit(0));\n"
+                    + "process.stdin.on('error', () => process.exit(0));\n"
+                    + "process.stdin.resume();\n");
+            return script;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the emulator watchdog into " + dir, e);
+        }
     }
 
     // the emulators run under the Node.js on PATH, like `npm` that installed them
