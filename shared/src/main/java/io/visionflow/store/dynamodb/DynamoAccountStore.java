@@ -9,6 +9,7 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -35,12 +36,19 @@ public final class DynamoAccountStore implements AccountStore {
 
     @Override
     public Account create(Account account) {
-        Map<String, AttributeValue> item = Map.of(
-                "pk", s("ACCOUNT#" + account.id()),
-                "id", s(account.id()),
-                "name", s(account.name()),
-                "webhook_secret", s(account.webhookSecret()),
-                "created", Dynamo.instant(account.created()));
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("pk", s("ACCOUNT#" + account.id()));
+        item.put("id", s(account.id()));
+        // DynamoDB has no null string: an absent attribute reads back as null
+        if (account.name() != null) {
+            item.put("name", s(account.name()));
+        }
+        if (account.webhookSecret() != null) {
+            item.put("webhook_secret", s(account.webhookSecret()));
+        }
+        if (account.created() != null) {
+            item.put("created", Dynamo.instant(account.created()));
+        }
         call("create account", () -> {
             try {
                 return client.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));

@@ -2,6 +2,7 @@ package io.visionflow.store.dynamodb;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.store.Account;
 import io.visionflow.store.AsyncRequest;
 import io.visionflow.store.ConflictException;
 import io.visionflow.store.RequestStatus;
@@ -232,6 +233,15 @@ class DynamoAdapterTest {
                 .hasCauseInstanceOf(ResourceNotFoundException.class);
         assertThatThrownBy(() -> missing.tasks().list(A, null, 0, 10)).isInstanceOf(StoreException.class)
                 .hasCauseInstanceOf(ResourceNotFoundException.class);
+    }
+
+    @Test
+    void accountsWithoutOptionalFieldsRoundTrip() {
+        Account bare = new Account("a", null, null, null);
+
+        stores.accounts().create(bare);
+
+        assertThat(stores.accounts().get("a")).contains(bare);
     }
 
     @Test
