@@ -28,8 +28,15 @@ public final class DynamoAccountStore implements AccountStore {
 
     private final DynamoDbClient client;
     private final String table;
+    private final Integer pageSize;
 
     public DynamoAccountStore(DynamoDbClient client, String table) {
+        this(client, table, null);
+    }
+
+    /** @param pageSize items per Query page (null: DynamoDB's 1 MB pages); small in tests, to cross pages */
+    DynamoAccountStore(DynamoDbClient client, String table, Integer pageSize) {
+        this.pageSize = pageSize;
         this.client = client;
         this.table = table;
     }
@@ -105,7 +112,7 @@ public final class DynamoAccountStore implements AccountStore {
     @Override
     public int revokeOtherTokens(String accountId, String keepHash) {
         int revoked = 0;
-        for (Map<String, AttributeValue> key : Dynamo.queryAll(client, QueryRequest.builder().tableName(table)
+        for (Map<String, AttributeValue> key : Dynamo.queryAll(client, QueryRequest.builder().tableName(table).limit(pageSize)
                 .indexName(BY_ACCOUNT).keyConditionExpression("token_of = :a")
                 .expressionAttributeValues(Map.of(":a", s(accountId))).build())) {
             String pk = str(key, "pk");

@@ -43,8 +43,15 @@ import static io.visionflow.store.dynamodb.Dynamo.str;
 public final class DynamoFlowStore implements FlowStore {
     private final DynamoDbClient client;
     private final String table;
+    private final Integer pageSize;
 
     public DynamoFlowStore(DynamoDbClient client, String table) {
+        this(client, table, null);
+    }
+
+    /** @param pageSize items per Query page (null: DynamoDB's 1 MB pages); small in tests, to cross pages */
+    DynamoFlowStore(DynamoDbClient client, String table, Integer pageSize) {
+        this.pageSize = pageSize;
         this.client = client;
         this.table = table;
     }
@@ -199,7 +206,7 @@ public final class DynamoFlowStore implements FlowStore {
     public boolean delete(String account, String id) {
         Map<String, AttributeValue> old = call("delete flow", () -> client.deleteItem(b -> b.tableName(table)
                 .key(key(account, head(id))).returnValues(ReturnValue.ALL_OLD))).attributes();
-        for (Map<String, AttributeValue> v : Dynamo.queryAll(client, QueryRequest.builder().tableName(table)
+        for (Map<String, AttributeValue> v : Dynamo.queryAll(client, QueryRequest.builder().tableName(table).limit(pageSize)
                 .keyConditionExpression("pk = :a AND begins_with(sk, :p)")
                 .expressionAttributeValues(Map.of(":a", s(account), ":p", s("VERSION#" + id + "#")))
                 .projectionExpression("sk, flow").consistentRead(true).build())) {
@@ -214,7 +221,7 @@ public final class DynamoFlowStore implements FlowStore {
     @Override
     public Page<StoredFlow> list(String account, int offset, int limit) {
         Dynamo.checkPage(offset, limit);
-        List<StoredFlow> all = Dynamo.queryAll(client, QueryRequest.builder().tableName(table)
+        List<StoredFlow> all = Dynamo.queryAll(client, QueryRequest.builder().tableName(table).limit(pageSize)
                         .keyConditionExpression("pk = :a AND begins_with(sk, :p)")
                         .expressionAttributeValues(Map.of(":a", s(account), ":p", s("FLOW#")))
                         .consistentRead(true).build())

@@ -37,10 +37,17 @@ public final class DynamoRequestStore implements RequestStore {
 
     private final DynamoDbClient client;
     private final String table;
+    private final Integer pageSize;
     private final Duration retention;
 
     /** @param retention how long a finished request stays readable before TTL may remove it */
     public DynamoRequestStore(DynamoDbClient client, String table, Duration retention) {
+        this(client, table, retention, null);
+    }
+
+    /** @param pageSize items per Query page (null: DynamoDB's 1 MB pages); small in tests, to cross pages */
+    DynamoRequestStore(DynamoDbClient client, String table, Duration retention, Integer pageSize) {
+        this.pageSize = pageSize;
         this.client = client;
         this.table = table;
         this.retention = retention;
@@ -149,7 +156,7 @@ public final class DynamoRequestStore implements RequestStore {
             values.put(":s", s(status.name()));
             filters.add("#s = :s");
         }
-        QueryRequest.Builder q = QueryRequest.builder().tableName(table).indexName(NEWEST)
+        QueryRequest.Builder q = QueryRequest.builder().tableName(table).limit(pageSize).indexName(NEWEST)
                 .keyConditionExpression("pk = :a").scanIndexForward(false).expressionAttributeValues(values);
         if (!filters.isEmpty()) {
             q.filterExpression(String.join(" AND ", filters)).expressionAttributeNames(names);

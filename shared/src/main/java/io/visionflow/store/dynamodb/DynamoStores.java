@@ -34,15 +34,22 @@ public final class DynamoStores {
 
     private final DynamoDbClient client;
     private final String prefix;
+    private final Integer pageSize;
 
-    private DynamoStores(DynamoDbClient client, String prefix) {
+    private DynamoStores(DynamoDbClient client, String prefix, Integer pageSize) {
         this.client = client;
         this.prefix = prefix;
+        this.pageSize = pageSize;
     }
 
     /** Adapters over the tables named with {@code prefix}; nothing is created or checked. */
     public static DynamoStores of(DynamoDbClient client, String prefix) {
-        return new DynamoStores(client, prefix);
+        return new DynamoStores(client, prefix, null);
+    }
+
+    /** The same tables read in Query pages of {@code n} items, so tests cross page boundaries. */
+    DynamoStores withPageSize(int n) {
+        return new DynamoStores(client, prefix, n);
     }
 
     public String accountsTable() {
@@ -66,23 +73,23 @@ public final class DynamoStores {
     }
 
     public DynamoAccountStore accounts() {
-        return new DynamoAccountStore(client, accountsTable());
+        return new DynamoAccountStore(client, accountsTable(), pageSize);
     }
 
     public DynamoFlowStore flows() {
-        return new DynamoFlowStore(client, flowsTable());
+        return new DynamoFlowStore(client, flowsTable(), pageSize);
     }
 
     public DynamoTaskStore tasks() {
-        return new DynamoTaskStore(client, tasksTable());
+        return new DynamoTaskStore(client, tasksTable(), pageSize);
     }
 
     public DynamoRequestStore requests() {
-        return new DynamoRequestStore(client, requestsTable(), REQUEST_RETENTION);
+        return new DynamoRequestStore(client, requestsTable(), REQUEST_RETENTION, pageSize);
     }
 
     public DynamoUsageStore usage() {
-        return new DynamoUsageStore(client, usageTable(), CHARGE_RETENTION);
+        return new DynamoUsageStore(client, usageTable(), CHARGE_RETENTION, pageSize);
     }
 
     /** The {@link Stores} bundle with these adapters and the given blob store (S3 in the cloud). */

@@ -33,8 +33,15 @@ import static io.visionflow.store.dynamodb.Dynamo.str;
 public final class DynamoTaskStore implements TaskStore {
     private final DynamoDbClient client;
     private final String table;
+    private final Integer pageSize;
 
     public DynamoTaskStore(DynamoDbClient client, String table) {
+        this(client, table, null);
+    }
+
+    /** @param pageSize items per Query page (null: DynamoDB's 1 MB pages); small in tests, to cross pages */
+    DynamoTaskStore(DynamoDbClient client, String table, Integer pageSize) {
+        this.pageSize = pageSize;
         this.client = client;
         this.table = table;
     }
@@ -103,7 +110,7 @@ public final class DynamoTaskStore implements TaskStore {
     @Override
     public Page<StoredTask> list(String account, TaskKind kind, int offset, int limit) {
         Dynamo.checkPage(offset, limit);
-        QueryRequest.Builder q = QueryRequest.builder().tableName(table).consistentRead(true);
+        QueryRequest.Builder q = QueryRequest.builder().tableName(table).limit(pageSize).consistentRead(true);
         if (kind == null) {
             q.keyConditionExpression("pk = :a").expressionAttributeValues(Map.of(":a", s(account)));
         } else {

@@ -53,9 +53,16 @@ public final class DynamoUsageStore implements UsageStore {
 
     private final DynamoDbClient client;
     private final String table;
+    private final Integer pageSize;
     private final Duration chargeRetention;
 
     public DynamoUsageStore(DynamoDbClient client, String table, Duration chargeRetention) {
+        this(client, table, chargeRetention, null);
+    }
+
+    /** @param pageSize items per Query page (null: DynamoDB's 1 MB pages); small in tests, to cross pages */
+    DynamoUsageStore(DynamoDbClient client, String table, Duration chargeRetention, Integer pageSize) {
+        this.pageSize = pageSize;
         this.client = client;
         this.table = table;
         this.chargeRetention = chargeRetention;
@@ -123,7 +130,7 @@ public final class DynamoUsageStore implements UsageStore {
             return List.of();
         }
         // '$' sorts right after '#', so the upper bound covers every counter of day `to`
-        List<Map<String, AttributeValue>> items = Dynamo.queryAll(client, QueryRequest.builder().tableName(table)
+        List<Map<String, AttributeValue>> items = Dynamo.queryAll(client, QueryRequest.builder().tableName(table).limit(pageSize)
                 .keyConditionExpression("pk = :a AND sk BETWEEN :lo AND :hi")
                 .expressionAttributeNames(Map.of("#day", "day"))
                 .expressionAttributeValues(Map.of(":a", s(account), ":lo", s("DAY#" + from + "#"), ":hi", s("DAY#" + to + "$")))
