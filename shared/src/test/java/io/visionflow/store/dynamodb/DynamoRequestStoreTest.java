@@ -1,0 +1,11 @@
+package io.visionflow.store.dynamodb;
+
+import io.visionflow.store.RequestStore;
+import io.visionflow.store.RequestStoreContract;
+
+class DynamoRequestStoreTest extends RequestStoreContract {
+    @Override
+    protected RequestStore newStore() {
+        return DynamoTables.fresh(getClass()).requests();
+    }
+}
