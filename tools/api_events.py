@@ -1,6 +1,7 @@
 # generates events/*.json in the shape `sam local generate-event apigateway http-api-proxy` makes
+# usage: python3 tools/api_events.py
 import json, base64, os
-out = '/work/wt-lambda/events/api'
+out = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'events', 'api')
 os.makedirs(out, exist_ok=True)
 def event(name, method, path, body=None, token='${TOKEN}', query='', headers=None, b64=False, cookies=False):
     h = {"accept": "application/json", "content-type": "application/json", "host": "abc123.execute-api.us-east-1.amazonaws.com",
