@@ -41,6 +41,7 @@ class ApiHandlerEventsTest {
     static Path cache;
 
     static FakeModelServer model;
+    static io.visionflow.store.Stores stores;
     static Api api;
     static ApiHandler handler;
     static final Map<String, String> values = new HashMap<>();
@@ -58,7 +59,7 @@ class ApiHandlerEventsTest {
         var s3 = AwsEmulators.s3Client();
         String bucket = prefix + "blobs";
         s3.createBucket(b -> b.bucket(bucket));
-        var stores = dynamo.stores(new S3BlobStore(s3, bucket, cache));
+        stores = dynamo.stores(new S3BlobStore(s3, bucket, cache));
         api = Api.create(c -> {
             c.stores = stores;
             c.runners = new HttpOnlyRunners();
@@ -270,6 +271,20 @@ class ApiHandlerEventsTest {
         JsonNode objects = a.json().path("records").get(0).path("_objects");
         assertThat(objects.size()).as(a.json().toString()).isEqualTo(1);
         assertThat(objects.get(0).path("name").asText()).isEqualTo("person");
+    }
+
+    @Test
+    void onnxTaskFailsItsRecordWith501() {
+        // stored directly: registering one would need an uploaded model, which is not the point here
+        var onnx = stores.tasks().create("acct-1", new io.visionflow.task.Task("onnx-task-1", "onnx-garment",
+                io.visionflow.task.TaskKind.CLASSIFICATION, List.of(new io.visionflow.task.Label("shirt", "Shirt")),
+                new io.visionflow.task.OnnxBackend("model-1", null, null)));
+        Map<String, String> with = new HashMap<>(values);
+        with.put("TASK_ID", onnx.task().id());
+        Answer a = call("classify", with);
+        JsonNode status = a.json().path("records").get(0).path("_status");
+        assertThat(status.path("code").asInt()).as(a.json().toString()).isEqualTo(501);
+        assertThat(status.path("text").asText()).contains("onnx tasks run in the model worker");
     }
 
     @Test
