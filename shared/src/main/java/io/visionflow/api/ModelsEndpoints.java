@@ -1,14 +1,8 @@
 package io.visionflow.api;
 
-import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.store.BlobStore;
-import io.visionflow.task.onnx.OnnxTaskRunners;
 
 import java.util.List;
 import java.util.Locale;
@@ -39,7 +33,7 @@ final class ModelsEndpoints {
         if (model.length > cap) {
             throw new ApiException(413, "the model is " + model.length + " bytes, over the limit of " + cap + " bytes");
         }
-        ObjectNode description = describe(model);
+        ObjectNode description = describeModel(model);
         String key = api.stores().blobs().put(call.account(), TaskJson.MODEL_KIND, model);
         ObjectNode out = Call.JSON.createObjectNode();
         out.put("id", key.substring(key.lastIndexOf('/') + 1));
@@ -56,7 +50,7 @@ final class ModelsEndpoints {
         ObjectNode out = Call.JSON.createObjectNode();
         out.put("id", id);
         out.put("size", bytes.length);
-        out.setAll(describe(bytes));
+        out.setAll(describeModel(bytes));
         return call.ok(out);
     }
 
@@ -88,38 +82,16 @@ final class ModelsEndpoints {
         return bytes;
     }
 
-    /** Opens the model with ONNX Runtime: its inputs and outputs, or a 400 when it is not a model it can run. */
-    static ObjectNode describe(byte[] model) {
-        try (OrtSession.SessionOptions options = OnnxTaskRunners.sessionOptions(1);
-             OrtSession session = OrtEnvironment.getEnvironment().createSession(model, options)) {
-            ObjectNode out = Call.JSON.createObjectNode();
-            out.set("inputs", nodes(session.getInputInfo()));
-            out.set("outputs", nodes(session.getOutputInfo()));
-            return out;
-        } catch (OrtException e) {
-            throw ApiException.badRequest("file", "is not an ONNX model ONNX Runtime can load: " + firstLine(e.getMessage()));
+    /** In {@link OnnxChecks}, so that hosts without ONNX Runtime load no Ort class until a model arrives. */
+    static ObjectNode describeModel(byte[] model) {
+        try {
+            return OnnxChecks.describe(model);
+        } catch (NoClassDefFoundError e) {
+            throw new ApiException(501, OnnxChecks.UNAVAILABLE);
         }
     }
 
-    private static ArrayNode nodes(Map<String, NodeInfo> infos) {
-        ArrayNode out = Call.JSON.createArrayNode();
-        for (NodeInfo n : infos.values()) {
-            ObjectNode o = out.addObject();
-            o.put("name", n.getName());
-            if (n.getInfo() instanceof TensorInfo t) {
-                o.put("type", t.type.toString().toLowerCase(Locale.ROOT));
-                ArrayNode shape = o.putArray("shape");
-                for (long d : t.getShape()) {
-                    shape.add(d); // -1: dynamic
-                }
-            } else {
-                o.put("type", n.getInfo().toString());
-            }
-        }
-        return out;
-    }
-
-    private static String firstLine(String m) {
+    static String firstLine(String m) {
         if (m == null) {
             return "unknown error";
         }

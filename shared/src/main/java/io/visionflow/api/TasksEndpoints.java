@@ -1,10 +1,5 @@
 package io.visionflow.api;
 
-import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.flow.Problem;
@@ -15,12 +10,6 @@ import io.visionflow.task.Task;
 import io.visionflow.task.TaskException;
 import io.visionflow.task.TaskKind;
 import io.visionflow.task.http.HttpTaskRunner;
-import io.visionflow.task.onnx.AnchorsOutput;
-import io.visionflow.task.onnx.ClassifierOutput;
-import io.visionflow.task.onnx.OnnxTaskRunner;
-import io.visionflow.task.onnx.OnnxTaskRunners;
-import io.visionflow.task.onnx.TextMapOutput;
-import io.visionflow.task.onnx.YoloOutput;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -175,79 +164,15 @@ final class TasksEndpoints {
         }
     }
 
-    /**
-     * Output tensors the spec names must exist, and where the model's shapes are fixed they must
-     * fit the labels: otherwise every call would fail in its record with a model fault.
-     */
-    private static void checkOutputs(Task task, OnnxBackend b, Map<String, NodeInfo> outputs, List<Problem> problems) {
-        int labels = task.labels().size();
-        switch (b.output()) {
-            case ClassifierOutput c -> {
-                long[] shape = shape(outputs, c.tensor(), "backend.output.tensor", problems);
-                long scores = shape == null ? -1 : staticCount(shape);
-                if (scores > 0 && scores != labels) {
-                    problems.add(new Problem("labels", "the model gives " + scores + " scores per image (output shape "
-                            + Arrays.toString(shape) + "), the task has " + labels + " labels"));
-                }
-            }
-            case YoloOutput y -> {
-                long[] s = shape(outputs, y.tensor(), "backend.output.tensor", problems);
-                long k = 4 + (y.objectness() ? 1 : 0) + labels;
-                if (s != null && s.length == 3 && s[1] > 0 && s[2] > 0 && s[1] != k && s[2] != k) {
-                    problems.add(new Problem("labels", "the model's output has shape " + Arrays.toString(s) + "; with "
-                            + labels + " labels" + (y.objectness() ? " and objectness" : "") + " it should have "
-                            + k + " values per box"));
-                }
-            }
-            case AnchorsOutput a -> {
-                for (int i = 0; i < a.scores().size(); i++) {
-                    shape(outputs, a.scores().get(i), "backend.output.scores[" + i + "]", problems);
-                    shape(outputs, a.boxes().get(i), "backend.output.boxes[" + i + "]", problems);
-                }
-            }
-            case TextMapOutput t -> shape(outputs, t.tensor(), "backend.output.tensor", problems);
-        }
-    }
-
-    /** The shape of the named output (the first when null), or null with a problem when the model lacks it. */
-    private static long[] shape(Map<String, NodeInfo> outputs, String name, String path, List<Problem> problems) {
-        NodeInfo n = name == null ? outputs.values().stream().findFirst().orElse(null) : outputs.get(name);
-        if (n == null) {
-            problems.add(new Problem(path, "the model has no output \"" + name + "\" (outputs: "
-                    + String.join(", ", outputs.keySet()) + ")"));
-            return null;
-        }
-        return n.getInfo() instanceof TensorInfo t ? t.getShape() : null;
-    }
-
-    /** Values per image of a fixed shape (batch axis aside), or -1 when a dimension is dynamic. */
-    private static long staticCount(long[] shape) {
-        long n = 1;
-        for (int i = 1; i < shape.length; i++) {
-            if (shape[i] <= 0) {
-                return -1;
-            }
-            n *= shape[i];
-        }
-        return shape.length == 0 ? -1 : n;
-    }
-
     /** Fails at registration what would fail every call: the model's inputs against the preprocessing, the url and headers. */
     private void checkRunnable(Task task, List<Problem> problems) {
         switch (task.backend()) {
+            // its own class, so that hosts without ONNX Runtime (the API Lambda) load no Ort class
             case OnnxBackend b -> {
-                try (OrtSession.SessionOptions options = OnnxTaskRunners.sessionOptions(1);
-                     OrtSession session = OrtEnvironment.getEnvironment().createSession(
-                             api.stores().blobs().localFile(b.model()).toString(), options)) {
-                    // the runner checks the model's input against the preprocessing as it opens
-                    new OnnxTaskRunner(task, session).close();
-                    checkOutputs(task, b, session.getOutputInfo(), problems);
-                } catch (TaskException e) {
-                    String m = e.getMessage();
-                    problems.add(new Problem(m.contains("no input") ? "backend.preprocessing.input"
-                            : m.contains("input") ? "backend.preprocessing" : "backend", m));
-                } catch (OrtException | IOException | RuntimeException e) {
-                    problems.add(new Problem("backend.model", "the model cannot be opened: " + e.getMessage()));
+                try {
+                    OnnxChecks.checkTask(api, task, b, problems);
+                } catch (NoClassDefFoundError e) {
+                    throw new ApiException(501, OnnxChecks.UNAVAILABLE);
                 }
             }
             case io.visionflow.task.HttpBackend b -> {

@@ -1,0 +1,61 @@
+package io.visionflow.functions;
+
+import io.visionflow.api.Api;
+import io.visionflow.store.dynamodb.DynamoStores;
+import io.visionflow.store.s3.S3BlobStore;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Builds the API function's {@link Api} from its environment variables (set by template.yaml, or
+ * pointed at emulators for tests and {@code sam local}). Credentials come from the SDK's default
+ * chain, never from here.
+ */
+public final class ApiEnvironment {
+    public static final String TABLE_PREFIX = "VISIONFLOW_TABLE_PREFIX";
+    public static final String BUCKET = "VISIONFLOW_BUCKET";
+    public static final String DYNAMODB_ENDPOINT = "VISIONFLOW_DYNAMODB_ENDPOINT";
+
+    private ApiEnvironment() {
+    }
+
+    public static Api create(Map<String, String> env) {
+        String prefix = required(env, TABLE_PREFIX);
+        String bucket = required(env, BUCKET);
+        DynamoStores dynamo = DynamoStores.of(dynamoClient(env), prefix);
+        // /tmp survives warm invocations, so a blob is fetched once per instance
+        S3BlobStore blobs = new S3BlobStore(S3BlobStore.client(env), bucket,
+                Path.of(System.getProperty("java.io.tmpdir"), "visionflow-blobs"));
+        return Api.create(c -> {
+            c.stores = dynamo.stores(blobs);
+            c.runners = new HttpOnlyRunners();
+        });
+    }
+
+    static DynamoDbClient dynamoClient(Map<String, String> env) {
+        DynamoDbClientBuilder builder = DynamoDbClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder());
+        String region = env.get(S3BlobStore.REGION_VARIABLE);
+        if (region != null && !region.isBlank()) {
+            builder.region(Region.of(region));
+        }
+        String endpoint = env.get(DYNAMODB_ENDPOINT);
+        if (endpoint != null && !endpoint.isBlank()) {
+            builder.endpointOverride(URI.create(endpoint));
+        }
+        return builder.build();
+    }
+
+    private static String required(Map<String, String> env, String name) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("environment variable " + name + " is not set");
+        }
+        return value;
+    }
+}

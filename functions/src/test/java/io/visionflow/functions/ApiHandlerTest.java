@@ -1,0 +1,106 @@
+package io.visionflow.functions;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import io.visionflow.api.ApiRequest;
+import io.visionflow.api.ApiResponse;
+import io.visionflow.task.HttpBackend;
+import io.visionflow.task.OnnxBackend;
+import io.visionflow.task.Task;
+import io.visionflow.task.TaskException;
+import io.visionflow.task.TaskKind;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The translation alone, no stores. */
+class ApiHandlerTest {
+
+    private static APIGatewayV2HTTPEvent event(String method, String rawPath, String rawQuery) {
+        return APIGatewayV2HTTPEvent.builder()
+                .withRawPath(rawPath)
+                .withRawQueryString(rawQuery)
+                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
+                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod(method).withPath(rawPath).build())
+                        .build())
+                .build();
+    }
+
+    @Test
+    void methodPathAndRepeatedQueryKeys() {
+        var e = event("GET", "/account/v2/request/", "status=DONE&status=ERROR&q=a%2Cb&empty&page=2");
+        ApiRequest r = ApiHandler.toRequest(e);
+        assertThat(r.method()).isEqualTo("GET");
+        assertThat(r.path()).isEqualTo("/account/v2/request/");
+        assertThat(r.query()).containsEntry("status", List.of("DONE", "ERROR"))
+                .containsEntry("q", List.of("a,b")).containsEntry("empty", List.of("")).containsEntry("page", List.of("2"));
+    }
+
+    @Test
+    void parsedQueryMapWhenNoRawQueryString() {
+        var e = event("GET", "/flows/v2/flow/", null);
+        e.setQueryStringParameters(Map.of("page", "3"));
+        assertThat(ApiHandler.toRequest(e).query()).containsEntry("page", List.of("3"));
+    }
+
+    @Test
+    void headersLowerCasedCookiesIgnored() {
+        var e = event("GET", "/flows/v2/flow/", "");
+        e.setHeaders(Map.of("Authorization", "Token abc", "X-Custom", "1"));
+        e.setCookies(List.of("session=1"));
+        ApiRequest r = ApiHandler.toRequest(e);
+        assertThat(r.header("authorization")).contains("Token abc");
+        assertThat(r.headers()).containsOnlyKeys("authorization", "x-custom");
+    }
+
+    @Test
+    void base64BodyDecoded() {
+        byte[] bytes = {(byte) 0x89, 'P', 'N', 'G', 0, 1, 2};
+        var e = event("POST", "/models/v2/model/", "");
+        e.setBody(Base64.getEncoder().encodeToString(bytes));
+        e.setIsBase64Encoded(true);
+        assertThat(ApiHandler.toRequest(e).body()).isEqualTo(bytes);
+
+        var plain = event("POST", "/flows/v2/process", "");
+        plain.setBody("{\"flow\":\"x\"}");
+        assertThat(new String(ApiHandler.toRequest(plain).body(), StandardCharsets.UTF_8)).isEqualTo("{\"flow\":\"x\"}");
+        assertThat(ApiHandler.toRequest(event("GET", "/", "")).body()).isEmpty();
+    }
+
+    @Test
+    void jsonResponseAsTextBinaryAsBase64() {
+        var json = ApiHandler.toEvent(new ApiResponse(404, Map.of("Content-Type", "application/json", "X-Request-Id", "r1"),
+                "{\"status\":{}}".getBytes(StandardCharsets.UTF_8)));
+        assertThat(json.getStatusCode()).isEqualTo(404);
+        assertThat(json.getIsBase64Encoded()).isFalse();
+        assertThat(json.getBody()).isEqualTo("{\"status\":{}}");
+        assertThat(json.getHeaders()).containsEntry("X-Request-Id", "r1");
+
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G'};
+        var binary = ApiHandler.toEvent(new ApiResponse(200, Map.of("Content-Type", "image/png"), png));
+        assertThat(binary.getIsBase64Encoded()).isTrue();
+        assertThat(Base64.getDecoder().decode(binary.getBody())).isEqualTo(png);
+    }
+
+    @Test
+    void onnxTasksAreRefusedWithTheReason() {
+        var onnx = new Task("t1", "garment", TaskKind.CLASSIFICATION, List.of(), new OnnxBackend("m1", null, null));
+        assertThatThrownBy(() -> new HttpOnlyRunners().runnerFor(onnx))
+                .isInstanceOf(TaskException.class)
+                .hasMessageContaining("onnx tasks run in the model worker")
+                .satisfies(e -> assertThat(((TaskException) e).status()).isEqualTo(501));
+    }
+
+    @Test
+    void httpTasksGetOneRunnerEach() throws Exception {
+        var http = new Task("t2", "garment", TaskKind.CLASSIFICATION, List.of(),
+                new HttpBackend("http://127.0.0.1:9/classify", Map.of(), null));
+        var runners = new HttpOnlyRunners();
+        assertThat(runners.runnerFor(http)).isSameAs(runners.runnerFor(http));
+    }
+}
