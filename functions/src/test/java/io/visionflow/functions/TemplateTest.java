@@ -1,0 +1,530 @@
+package io.visionflow.functions;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import io.visionflow.store.dynamodb.DynamoStores;
+import io.visionflow.store.s3.S3BlobStore;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.AbstractConstruct;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableResponse;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTableResponse;
+import software.amazon.awssdk.services.dynamodb.model.TableDescription;
+import software.amazon.awssdk.services.dynamodb.model.TableStatus;
+
+import java.io.IOException;
+import java.lang.reflect.Modifier;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * template.yaml against the code it deploys: handlers in the jars CodeUri names, references,
+ * least-privilege policies, the tables of {@link DynamoStores#createTables()}, TTL and the bucket.
+ * Runs in the package phase with ApiJarTest (functions/pom.xml), after the shade step, so the
+ * handler check loads classes from the jar `sam deploy` uploads, not from target/classes.
+ */
+class TemplateTest {
+    static final Path ROOT = projectRoot();
+    static final String FUNCTION = "AWS::Serverless::Function";
+    static final String TABLE = "AWS::DynamoDB::Table";
+    static final String BUCKET = "AWS::S3::Bucket";
+    static final Set<String> PSEUDO = Set.of("AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue",
+            "AWS::Partition", "AWS::Region", "AWS::StackId", "AWS::StackName", "AWS::URLSuffix");
+
+    static Map<String, Object> template;
+
+    @BeforeAll
+    static void parse() throws IOException {
+        template = parse(Files.readString(ROOT.resolve("template.yaml")));
+    }
+
+    // --- parsing -------------------------------------------------------------------------------
+
+    /** CloudFormation short forms (!Ref x, !GetAtt a.b, !Sub ...) become their long forms ({"Ref": x}, ...). */
+    static final class CfnConstructor extends SafeConstructor {
+        static final List<String> FUNCTIONS = List.of("Ref", "Condition", "GetAtt", "Sub", "Join", "If", "Equals",
+                "Not", "And", "Or", "Select", "Split", "FindInMap", "GetAZs", "ImportValue", "Base64", "Cidr",
+                "Transform", "Length", "ToJsonString");
+
+        CfnConstructor() {
+            super(new LoaderOptions());
+            for (String fn : FUNCTIONS) {
+                yamlConstructors.put(new Tag("!" + fn), new Intrinsic(fn));
+            }
+        }
+
+        final class Intrinsic extends AbstractConstruct {
+            private final String fn;
+
+            Intrinsic(String fn) {
+                this.fn = fn;
+            }
+
+            @Override
+            public Object construct(Node node) {
+                Object value;
+                if (node instanceof ScalarNode s) {
+                    value = constructScalar(s);
+                } else if (node instanceof SequenceNode s) {
+                    value = constructSequence(s);
+                } else {
+                    value = constructMapping((MappingNode) node);
+                }
+                if (fn.equals("GetAtt") && value instanceof String s) {
+                    value = List.of(s.split("\\.", 2)); // the long form is [resource, attribute]
+                }
+                return Map.of(fn.equals("Ref") || fn.equals("Condition") ? fn : "Fn::" + fn, value);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> parse(String yaml) {
+        return (Map<String, Object>) new Yaml(new CfnConstructor()).load(yaml);
+    }
+
+    @Test
+    void shortFormTagsBecomeLongForms() {
+        Map<String, Object> t = parse("""
+                a: !Ref X
+                b: !GetAtt Y.Arn
+                c: !Sub ['${Z}-${v}', {v: !Ref W}]
+                d: !If [Cond, !Join ['-', [!Ref P, q]], !Ref AWS::NoValue]
+                """);
+        assertThat(t.get("a")).isEqualTo(Map.of("Ref", "X"));
+        assertThat(t.get("b")).isEqualTo(Map.of("Fn::GetAtt", List.of("Y", "Arn")));
+        assertThat(t.get("c")).isEqualTo(Map.of("Fn::Sub", List.of("${Z}-${v}", Map.of("v", Map.of("Ref", "W")))));
+        assertThat(t.get("d")).isEqualTo(Map.of("Fn::If", List.of("Cond",
+                Map.of("Fn::Join", List.of("-", List.of(Map.of("Ref", "P"), "q"))), Map.of("Ref", "AWS::NoValue"))));
+    }
+
+    // --- handlers --------------------------------------------------------------------------------
+
+    @Test
+    void everyHandlerIsARequestHandlerInTheJarItsCodeUriNames() throws Exception {
+        assumeTrue(Boolean.getBoolean("visionflow.api.jar.phase"), "runs in the package phase, after the shade step");
+        Map<String, Map<String, Object>> functions = resources(FUNCTION);
+        assertThat(functions).isNotEmpty();
+        for (var e : functions.entrySet()) {
+            Map<String, Object> p = props(e.getValue());
+            Path code = ROOT.resolve((String) p.getOrDefault("CodeUri", globals().get("CodeUri")));
+            assertThat(code).as(e.getKey() + " CodeUri").isRegularFile();
+            String handler = (String) p.getOrDefault("Handler", globals().get("Handler"));
+            assertThat(handler).as(e.getKey() + " Handler").matches("[\\w.$]+::\\w+");
+            String className = handler.substring(0, handler.indexOf("::"));
+            String method = handler.substring(handler.indexOf("::") + 2);
+            // the jar alone (platform loader as parent): what Lambda's runtime sees, nothing from the test classpath
+            try (URLClassLoader jar = new URLClassLoader(new URL[] {code.toUri().toURL()},
+                    ClassLoader.getPlatformClassLoader())) {
+                Class<?> c = Class.forName(className, false, jar);
+                Class<?> requestHandler = Class.forName(RequestHandler.class.getName(), false, jar);
+                assertThat(requestHandler.isAssignableFrom(c)).as(handler + " implements RequestHandler").isTrue();
+                assertThat(Modifier.isAbstract(c.getModifiers())).isFalse();
+                assertThat(c.getConstructor()).as("Lambda needs a public no-arg constructor").isNotNull();
+                assertThat(List.of(c.getMethods())).anyMatch(m -> m.getName().equals(method)
+                        && m.getParameterCount() == 2);
+            }
+        }
+    }
+
+    @Test
+    void functionsRunJava21OnArm64WithSnapStartOnAPublishedAlias() {
+        for (var e : resources(FUNCTION).entrySet()) {
+            Map<String, Object> p = props(e.getValue());
+            assertThat(p.getOrDefault("Runtime", globals().get("Runtime"))).isEqualTo("java21");
+            assertThat(p.getOrDefault("Architectures", globals().get("Architectures"))).isEqualTo(List.of("arm64"));
+            // SnapStart only snapshots published versions: without an alias the API would call $LATEST
+            assertThat(p.getOrDefault("SnapStart", globals().get("SnapStart")))
+                    .isEqualTo(Map.of("ApplyOn", "PublishedVersions"));
+            assertThat(p.getOrDefault("AutoPublishAlias", globals().get("AutoPublishAlias"))).isNotNull();
+        }
+    }
+
+    @Test
+    void theHttpApiSendsEveryPathToTheApiFunctionOnTheDefaultStage() {
+        Map<String, Object> api = props(resources("AWS::Serverless::HttpApi").get("HttpApi"));
+        // a named stage would prefix rawPath with it, and the Api's routes would not match
+        assertThat(api.get("StageName")).isEqualTo("$default");
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> events = (Map<String, Map<String, Object>>) props(
+                resources(FUNCTION).get("ApiFunction")).get("Events");
+        Set<String> routes = new TreeSet<>();
+        for (var ev : events.values()) {
+            assertThat(ev.get("Type")).isEqualTo("HttpApi");
+            Map<String, Object> p = props(ev);
+            assertThat(p.get("ApiId")).isEqualTo(Map.of("Ref", "HttpApi"));
+            routes.add(p.get("Method") + " " + p.get("Path"));
+        }
+        assertThat(routes).containsExactlyInAnyOrder("ANY /{proxy+}", "ANY /");
+    }
+
+    // --- references ------------------------------------------------------------------------------
+
+    @Test
+    void everyReferenceTargetsAParameterOrResource() {
+        List<String> problems = new ArrayList<>();
+        int checked = checkReferences(template, problems);
+        assertThat(problems).isEmpty();
+        assertThat(checked).as("references seen (guards against a walker that sees none)").isGreaterThan(20);
+    }
+
+    @Test
+    void theReferenceCheckFindsBrokenReferences() {
+        Map<String, Object> broken = parse("""
+                Parameters: {P: {Type: String}}
+                Resources:
+                  A: {Type: AWS::S3::Bucket, Properties: {BucketName: !Sub '${P}-${AWS::Region}-${Missing1}-${!Literal}'}}
+                  B: {Type: AWS::S3::Bucket, Properties: {X: !Ref Missing2, Y: !GetAtt Missing3.Arn, Z: !GetAtt A.Arn,
+                      W: !Sub ['${v}-${Missing4.Arn}', {v: !Ref A}]}}
+                """);
+        List<String> problems = new ArrayList<>();
+        checkReferences(broken, problems);
+        assertThat(problems).hasSize(4).allMatch(p -> p.contains("Missing"));
+    }
+
+    /** Walks the template; returns how many references it checked and adds every undefined target to problems. */
+    @SuppressWarnings("unchecked")
+    static int checkReferences(Map<String, Object> t, List<String> problems) {
+        Set<String> defined = new HashSet<>(PSEUDO);
+        defined.addAll(((Map<String, Object>) t.getOrDefault("Parameters", Map.of())).keySet());
+        defined.addAll(((Map<String, Object>) t.getOrDefault("Resources", Map.of())).keySet());
+        int[] count = {0};
+        walk(t, node -> {
+            if (!(node instanceof Map<?, ?> m) || m.size() != 1) {
+                return;
+            }
+            var e = m.entrySet().iterator().next();
+            Object v = e.getValue();
+            switch (String.valueOf(e.getKey())) {
+                case "Ref" -> check(String.valueOf(v), Set.of(), defined, problems, count);
+                case "Fn::GetAtt" -> {
+                    String target = v instanceof List<?> l ? String.valueOf(l.get(0)) : String.valueOf(v).split("\\.")[0];
+                    check(target, Set.of(), defined, problems, count);
+                }
+                case "Fn::Sub" -> {
+                    String text = v instanceof List<?> l ? String.valueOf(l.get(0)) : String.valueOf(v);
+                    Set<String> locals = v instanceof List<?> l && l.size() > 1
+                            ? ((Map<String, Object>) l.get(1)).keySet() : Set.of();
+                    Matcher matcher = Pattern.compile("\\$\\{([^}!][^}]*)}").matcher(text);
+                    while (matcher.find()) {
+                        String name = matcher.group(1);
+                        // ${Res.Attr} is a GetAtt, but pseudo parameters contain "::" and no attribute
+                        check(name.contains("::") ? name : name.split("\\.")[0], locals, defined, problems, count);
+                    }
+                }
+                default -> {
+                }
+            }
+        });
+        return count[0];
+    }
+
+    private static void check(String name, Set<String> locals, Set<String> defined, List<String> problems, int[] count) {
+        count[0]++;
+        if (!defined.contains(name) && !locals.contains(name)) {
+            problems.add("undefined: " + name);
+        }
+    }
+
+    static void walk(Object node, java.util.function.Consumer<Object> visit) {
+        visit.accept(node);
+        if (node instanceof Map<?, ?> m) {
+            m.values().forEach(v -> walk(v, visit));
+        } else if (node instanceof List<?> l) {
+            l.forEach(v -> walk(v, visit));
+        }
+    }
+
+    // --- least privilege -------------------------------------------------------------------------
+
+    @Test
+    void everyFunctionMayUseExactlyTheTablesAndBucketOfItsEnvironment() {
+        Map<String, String> tableNames = tableNameTemplates();
+        for (var f : resources(FUNCTION).entrySet()) {
+            Map<String, Object> p = props(f.getValue());
+            assertThat(p).as(f.getKey() + ": a Role would bypass Policies").doesNotContainKey("Role");
+            Map<String, Object> env = environment(p);
+
+            // the tables the function reaches: <prefix>accounts ... <prefix>usage, named as DynamoStores does
+            Set<String> expectedTables = new TreeSet<>();
+            Object prefix = env.get(ApiEnvironment.TABLE_PREFIX);
+            if (prefix != null) {
+                String pre = subText(prefix);
+                DynamoStores named = DynamoStores.of(null, pre);
+                for (String name : List.of(named.accountsTable(), named.flowsTable(), named.tasksTable(),
+                        named.requestsTable(), named.usageTable())) {
+                    String resource = tableNames.get(name);
+                    assertThat(resource).as(f.getKey() + " uses table " + name + ", which the template must declare")
+                            .isNotNull();
+                    expectedTables.add(resource);
+                }
+            }
+            Set<String> expectedBuckets = new TreeSet<>();
+            Object bucket = env.get(ApiEnvironment.BUCKET);
+            if (bucket != null) {
+                expectedBuckets.add(refTarget(bucket));
+            }
+
+            Set<String> tables = new TreeSet<>();
+            Set<String> buckets = new TreeSet<>();
+            @SuppressWarnings("unchecked")
+            List<Object> policies = (List<Object>) p.getOrDefault("Policies", List.of());
+            for (Object policy : policies) {
+                // only SAM policy templates scoped to one named resource; a managed policy name or a
+                // free statement could grant anything, so it fails here until this test learns it
+                assertThat(policy).as(f.getKey() + " policy").isInstanceOf(Map.class);
+                Map<?, ?> m = (Map<?, ?>) policy;
+                assertThat(m).hasSize(1);
+                var e = m.entrySet().iterator().next();
+                Map<?, ?> args = (Map<?, ?>) e.getValue();
+                switch (String.valueOf(e.getKey())) {
+                    case "DynamoDBCrudPolicy", "DynamoDBReadPolicy" -> tables.add(refTarget(args.get("TableName")));
+                    case "S3CrudPolicy", "S3ReadPolicy" -> buckets.add(refTarget(args.get("BucketName")));
+                    default -> throw new AssertionError(f.getKey() + ": unchecked policy " + e.getKey());
+                }
+            }
+            assertThat(tables).as(f.getKey() + " table policies").isEqualTo(expectedTables);
+            assertThat(buckets).as(f.getKey() + " bucket policies").isEqualTo(expectedBuckets);
+            for (String b : buckets) {
+                assertThat(resources(BUCKET)).containsKey(b);
+            }
+        }
+    }
+
+    // --- tables ----------------------------------------------------------------------------------
+
+    /**
+     * createTables() against a client that records the CreateTable requests: the code's own table
+     * definitions, with no emulator to start (dynalite would only echo the same requests back).
+     */
+    @Test
+    void theTablesAreExactlyThoseOfCreateTables() {
+        Recorder recorder = new Recorder();
+        String prefix = subText(environment(props(resources(FUNCTION).get("ApiFunction"))).get(ApiEnvironment.TABLE_PREFIX));
+        DynamoStores.of(recorder, prefix).createTables();
+        Map<String, String> byName = tableNameTemplates();
+        assertThat(byName.keySet()).as("every table in the template is one createTables() makes")
+                .containsExactlyInAnyOrderElementsOf(recorder.created.stream().map(CreateTableRequest::tableName).toList());
+
+        for (CreateTableRequest r : recorder.created) {
+            Map<String, Object> p = props(resources(TABLE).get(byName.get(r.tableName())));
+            String where = r.tableName();
+            assertThat(p.get("BillingMode")).as(where).isEqualTo(r.billingModeAsString());
+            assertThat(keys(p.get("KeySchema"))).as(where + " key").isEqualTo(
+                    r.keySchema().stream().map(k -> k.attributeName() + ":" + k.keyTypeAsString()).toList());
+            assertThat(attributes(p.get("AttributeDefinitions"))).as(where + " attributes").isEqualTo(
+                    new TreeSet<>(r.attributeDefinitions().stream()
+                            .map(a -> a.attributeName() + ":" + a.attributeTypeAsString()).toList()));
+            Map<String, String> expectedGsis = new TreeMap<>();
+            r.globalSecondaryIndexes().forEach(g -> expectedGsis.put(g.indexName(), String.join(",",
+                    g.keySchema().stream().map(k -> k.attributeName() + ":" + k.keyTypeAsString()).toList())
+                    + " " + g.projection().projectionTypeAsString()));
+            Map<String, String> gsis = new TreeMap<>();
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> declared = (List<Map<String, Object>>) p.getOrDefault("GlobalSecondaryIndexes", List.of());
+            for (Map<String, Object> g : declared) {
+                gsis.put((String) g.get("IndexName"), String.join(",", keys(g.get("KeySchema")))
+                        + " " + ((Map<?, ?>) g.get("Projection")).get("ProjectionType"));
+            }
+            assertThat(gsis).as(where + " GSIs").isEqualTo(expectedGsis);
+            assertThat(p).as(where).doesNotContainKey("LocalSecondaryIndexes");
+        }
+        assertThat(recorder.created).extracting(r -> r.globalSecondaryIndexes().stream().map(g -> g.indexName()).toList())
+                .contains(List.of("by_account"), List.of("newest"));
+    }
+
+    /**
+     * TTL on exactly the tables whose store writes expires_at: read from the stores' code (comments
+     * stripped), so a store that starts expiring items fails here until the template follows.
+     */
+    @Test
+    void ttlIsOnExactlyTheTablesWhoseItemsCarryExpiresAt() throws IOException {
+        DynamoStores named = DynamoStores.of(null, "");
+        Map<String, String> storeOfTable = Map.of(named.accountsTable(), "DynamoAccountStore",
+                named.flowsTable(), "DynamoFlowStore", named.tasksTable(), "DynamoTaskStore",
+                named.requestsTable(), "DynamoRequestStore", named.usageTable(), "DynamoUsageStore");
+        Path sources = ROOT.resolve("shared/src/main/java/io/visionflow/store/dynamodb");
+        Set<String> expiring = new TreeSet<>();
+        for (var e : storeOfTable.entrySet()) {
+            String code = Files.readString(sources.resolve(e.getValue() + ".java"))
+                    .replaceAll("(?s)/\\*.*?\\*/", "").replaceAll("//[^\n]*", "");
+            if (code.contains("expires_at")) {
+                expiring.add(e.getKey());
+            }
+        }
+        assertThat(expiring).containsExactlyInAnyOrder(named.requestsTable(), named.usageTable());
+
+        String prefix = subText(environment(props(resources(FUNCTION).get("ApiFunction"))).get(ApiEnvironment.TABLE_PREFIX));
+        Set<String> withTtl = new TreeSet<>();
+        for (var e : tableNameTemplates().entrySet()) {
+            Object ttl = props(resources(TABLE).get(e.getValue())).get("TimeToLiveSpecification");
+            if (ttl != null) {
+                assertThat(ttl).isEqualTo(Map.of("AttributeName", "expires_at", "Enabled", true));
+                withTtl.add(e.getKey().substring(prefix.length()));
+            }
+        }
+        assertThat(withTtl).isEqualTo(expiring);
+    }
+
+    // --- bucket ----------------------------------------------------------------------------------
+
+    @Test
+    void theBucketExpiresRequestImagesAndKeepsModels() {
+        Map<String, Map<String, Object>> buckets = resources(BUCKET);
+        assertThat(buckets).containsOnlyKeys("BlobBucket");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> rules = (List<Map<String, Object>>) ((Map<String, Object>) props(
+                buckets.get("BlobBucket")).get("LifecycleConfiguration")).get("Rules");
+        List<Map<String, Object>> expiring = rules.stream().filter(r -> r.containsKey("ExpirationInDays")).toList();
+        assertThat(expiring).hasSize(1);
+        Map<String, Object> rule = expiring.get(0);
+        assertThat(rule.get("Prefix")).isEqualTo(S3BlobStore.IMAGE_PREFIX);
+        assertThat(rule.get("Status")).isEqualTo("Enabled");
+        assertThat(rule.get("ExpirationInDays")).isEqualTo(Map.of("Ref", "ImageRetentionDays"));
+    }
+
+    @Test
+    void outputsNameTheApiUrlBucketAndTables() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> outputs = (Map<String, Object>) template.get("Outputs");
+        assertThat(outputs).containsKeys("ApiUrl", "BlobBucketName", "TablePrefix");
+        Set<Object> values = new HashSet<>();
+        outputs.values().forEach(o -> values.add(((Map<?, ?>) o).get("Value")));
+        for (String table : resources(TABLE).keySet()) {
+            assertThat(values).contains(Map.of("Ref", table));
+        }
+    }
+
+    // --- helpers ---------------------------------------------------------------------------------
+
+    static Path projectRoot() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.exists(dir.resolve("template.yaml"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("no template.yaml above " + Path.of("").toAbsolutePath());
+        }
+        return dir;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Map<String, Object>> resources(String type) {
+        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+        ((Map<String, Map<String, Object>>) template.get("Resources")).forEach((k, v) -> {
+            if (type.equals(v.get("Type"))) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> props(Map<String, Object> resource) {
+        return (Map<String, Object>) resource.getOrDefault("Properties", Map.of());
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> globals() {
+        return (Map<String, Object>) ((Map<String, Object>) template.getOrDefault("Globals", Map.of()))
+                .getOrDefault("Function", Map.of());
+    }
+
+    /** The function's variables over the Globals' ones, as SAM merges them. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> environment(Map<String, Object> function) {
+        Map<String, Object> env = new LinkedHashMap<>();
+        for (Map<String, Object> p : List.of(globals(), function)) {
+            Map<String, Object> e = (Map<String, Object>) p.get("Environment");
+            if (e != null && e.get("Variables") != null) {
+                env.putAll((Map<String, Object>) e.get("Variables"));
+            }
+        }
+        return env;
+    }
+
+    /** Table name (as its !Sub text, e.g. "${AWS::StackName}-${Stage}-flows") → table resource. */
+    static Map<String, String> tableNameTemplates() {
+        Map<String, String> out = new TreeMap<>();
+        resources(TABLE).forEach((k, v) -> out.put(subText(props(v).get("TableName")), k));
+        return out;
+    }
+
+    /** The text of a one-argument !Sub (or a plain string), compared symbolically. */
+    static String subText(Object value) {
+        if (value instanceof String s) {
+            return s;
+        }
+        Object sub = ((Map<?, ?>) value).get("Fn::Sub");
+        assertThat(sub).as("expected a !Sub string: " + value).isInstanceOf(String.class);
+        return (String) sub;
+    }
+
+    static String refTarget(Object value) {
+        assertThat(value).as("expected a !Ref").isInstanceOf(Map.class);
+        Object target = ((Map<?, ?>) value).get("Ref");
+        assertThat(target).as("expected a !Ref: " + value).isInstanceOf(String.class);
+        return (String) target;
+    }
+
+    static List<String> keys(Object schema) {
+        return ((List<?>) schema).stream().map(k -> ((Map<?, ?>) k).get("AttributeName") + ":"
+                + ((Map<?, ?>) k).get("KeyType")).toList();
+    }
+
+    static Set<String> attributes(Object definitions) {
+        return new TreeSet<>(((List<?>) definitions).stream().map(k -> ((Map<?, ?>) k).get("AttributeName") + ":"
+                + ((Map<?, ?>) k).get("AttributeType")).toList());
+    }
+
+    /** Records CreateTable and answers every DescribeTable with ACTIVE; every other call is unsupported. */
+    static final class Recorder implements DynamoDbClient {
+        final List<CreateTableRequest> created = new ArrayList<>();
+
+        @Override
+        public CreateTableResponse createTable(CreateTableRequest request) {
+            created.add(request);
+            return CreateTableResponse.builder().build();
+        }
+
+        @Override
+        public DescribeTableResponse describeTable(DescribeTableRequest request) {
+            return DescribeTableResponse.builder().table(TableDescription.builder().tableName(request.tableName())
+                    .tableStatus(TableStatus.ACTIVE).build()).build();
+        }
+
+        @Override
+        public String serviceName() {
+            return "dynamodb";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
