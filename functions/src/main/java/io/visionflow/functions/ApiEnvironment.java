@@ -21,6 +21,9 @@ public final class ApiEnvironment {
     public static final String TABLE_PREFIX = "VISIONFLOW_TABLE_PREFIX";
     public static final String BUCKET = "VISIONFLOW_BUCKET";
     public static final String DYNAMODB_ENDPOINT = "VISIONFLOW_DYNAMODB_ENDPOINT";
+    public static final String MAX_RECORDS = "VISIONFLOW_MAX_RECORDS";
+    /** A request must end before the function's own timeout (29 s in template.yaml) cuts it off. */
+    static final java.time.Duration DEADLINE = java.time.Duration.ofSeconds(25);
 
     private ApiEnvironment() {
     }
@@ -32,9 +35,12 @@ public final class ApiEnvironment {
         // /tmp survives warm invocations, so a blob is fetched once per instance
         S3BlobStore blobs = new S3BlobStore(S3BlobStore.client(env), bucket,
                 Path.of(System.getProperty("java.io.tmpdir"), "visionflow-blobs"));
+        int maxRecords = maxRecords(env);
         return Api.create(c -> {
             c.stores = dynamo.stores(blobs);
             c.runners = new HttpOnlyRunners();
+            c.maxRecords = maxRecords;
+            c.deadline = DEADLINE;
         });
     }
 
@@ -49,6 +55,22 @@ public final class ApiEnvironment {
             builder.endpointOverride(URI.create(endpoint));
         }
         return builder.build();
+    }
+
+    static int maxRecords(Map<String, String> env) {
+        String value = env.get(MAX_RECORDS);
+        if (value == null || value.isBlank()) {
+            return 10;
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= 1 && n <= 10) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalStateException("environment variable " + MAX_RECORDS + " must be a whole number from 1 to 10, found \"" + value + "\"");
     }
 
     private static String required(Map<String, String> env, String name) {

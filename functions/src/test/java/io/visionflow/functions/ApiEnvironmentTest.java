@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ApiEnvironmentTest {
@@ -13,5 +14,17 @@ class ApiEnvironmentTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("VISIONFLOW_TABLE_PREFIX");
         assertThatThrownBy(() -> ApiEnvironment.create(Map.of(ApiEnvironment.TABLE_PREFIX, "vf-")))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("VISIONFLOW_BUCKET");
+    }
+
+    @Test
+    void readsTheRecordLimitOfTheTemplateAndRefusesNonsense() {
+        assertThat(ApiEnvironment.maxRecords(Map.of())).isEqualTo(10);
+        assertThat(ApiEnvironment.maxRecords(Map.of(ApiEnvironment.MAX_RECORDS, "4"))).isEqualTo(4);
+        assertThatThrownBy(() -> ApiEnvironment.maxRecords(Map.of(ApiEnvironment.MAX_RECORDS, "11")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("VISIONFLOW_MAX_RECORDS");
+        assertThatThrownBy(() -> ApiEnvironment.maxRecords(Map.of(ApiEnvironment.MAX_RECORDS, "many")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("\"many\"");
+        // the deadline leaves room before the function's 29 s timeout
+        assertThat(ApiEnvironment.DEADLINE).isLessThan(java.time.Duration.ofSeconds(29));
     }
 }
