@@ -58,16 +58,16 @@ final class FlowsEndpoints {
     /** The flow and every flow it nests, read once: the consistent snapshot a request runs against. */
     Map<String, FlowDefinition> snapshot(String account, StoredFlow top) {
         Map<String, FlowDefinition> snapshot = new HashMap<>();
-        List<FlowDefinition> todo = new ArrayList<>();
-        FlowDefinition def = definition(top);
-        snapshot.put(top.id(), def);
-        todo.add(def);
+        // nested ids are read from the stored JSON, which each flow already is
+        List<StoredFlow> todo = new ArrayList<>();
+        snapshot.put(top.id(), definition(top));
+        todo.add(top);
         while (!todo.isEmpty()) {
-            for (String nested : FlowJson.nestedFlows(FlowJson.write(todo.remove(todo.size() - 1)))) {
+            for (String nested : FlowJson.nestedFlows(todo.remove(todo.size() - 1).definition())) {
                 if (!snapshot.containsKey(nested)) {
-                    api.stores().flows().get(account, nested).map(FlowsEndpoints::definition).ifPresent(d -> {
-                        snapshot.put(nested, d);
-                        todo.add(d);
+                    api.stores().flows().get(account, nested).ifPresent(f -> {
+                        snapshot.put(nested, definition(f));
+                        todo.add(f);
                     });
                 }
             }
