@@ -1,5 +1,7 @@
 package io.visionflow.local;
 
+import io.visionflow.store.BlobModelSource;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.visionflow.flow.FlowJson;

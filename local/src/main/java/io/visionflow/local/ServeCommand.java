@@ -1,5 +1,7 @@
 package io.visionflow.local;
 
+import io.visionflow.store.BlobModelSource;
+
 import io.visionflow.api.Api;
 import io.visionflow.local.store.SqliteStores;
 import io.visionflow.task.BackendRunners;

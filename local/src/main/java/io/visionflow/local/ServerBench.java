@@ -1,5 +1,7 @@
 package io.visionflow.local;
 
+import io.visionflow.store.BlobModelSource;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -100,7 +102,7 @@ final class ServerBench {
                 };
                 Call inProcess = () -> {
                     List<ObjectNode> copy = records.stream().map(ObjectNode::deepCopy).toList();
-                    RunResult r = engine.run(def, copy, id -> stores.tasks().get(account.id(), id).map(StoredTask::task),
+                    RunResult r = engine.run(account.id(), def, copy, id -> stores.tasks().get(account.id(), id).map(StoredTask::task),
                             id -> Optional.of(def).filter(d -> id.equals(flowId)));
                     check(r.records().size() == size, null);
                 };

@@ -2,10 +2,13 @@ package io.visionflow.api;
 
 import io.visionflow.engine.Engine;
 import io.visionflow.engine.ImageRecordLoader;
+import io.visionflow.engine.StepExecutor;
 import io.visionflow.flow.FlowValidator;
 import io.visionflow.image.AddressPolicy;
 import io.visionflow.image.HttpUrlFetcher;
 import io.visionflow.image.ImageLimits;
+import io.visionflow.image.ImageStore;
+import io.visionflow.image.MemoryImageStore;
 import io.visionflow.image.RecordImageSource;
 import io.visionflow.image.UrlFetcher;
 import io.visionflow.request.AsyncRequests;
@@ -25,6 +28,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The HTTP API of DESIGN section 1 as plain request → response, so that the local server and the
@@ -39,6 +43,11 @@ public final class Api implements AutoCloseable {
         public Stores stores;
         public TaskRunners runners;
         public ServiceCatalog services = ServiceCatalog.empty();
+        /** Where steps run; the cloud's API function sends model and service steps to workers. */
+        public StepExecutor executor = StepExecutor.IN_PROCESS;
+        /** The image store of one run of an account; blob-backed when steps run in other processes. */
+        public Function<String, ImageStore> images =
+                account -> new MemoryImageStore();
         public UrlFetcher fetcher = new HttpUrlFetcher(AddressPolicy.ALLOW_ALL);
         public ImageLimits imageLimits = ImageLimits.defaults();
         public FlowValidator.Limits flowLimits = FlowValidator.Limits.defaults();
@@ -74,6 +83,8 @@ public final class Api implements AutoCloseable {
             c.maxConcurrency = config.maxConcurrency;
             c.deadline = config.deadline;
             c.limits = config.flowLimits;
+            c.executor = config.executor;
+            c.images = config.images;
         });
         FlowsEndpoints flows = new FlowsEndpoints(this);
         flows.register(routes);

@@ -54,7 +54,7 @@ final class ProcessEndpoints {
         if (!problems.isEmpty()) {
             throw new ApiException(409, "flow \"" + flowId + "\" is not valid: " + problems.get(0), problems);
         }
-        RunResult result = api.engine().run(def, records, flows.tasks(call.account()), id -> Optional.ofNullable(snapshot.get(id)));
+        RunResult result = api.engine().run(call.account(), def, records, flows.tasks(call.account()), id -> Optional.ofNullable(snapshot.get(id)));
         charge(call, flow.id(), result);
         return call.ok(Envelope.ok(result, call.requestId()));
     }
@@ -93,7 +93,7 @@ final class ProcessEndpoints {
     }
 
     private RunResult runSingle(Call call, Action action, List<ObjectNode> records) {
-        RunResult result = api.engine().run(new FlowDefinition(action.type(), "", null, action), records,
+        RunResult result = api.engine().run(call.account(), new FlowDefinition(action.type(), "", null, action), records,
                 flows.tasks(call.account()), id -> Optional.empty());
         charge(call, NO_FLOW, result);
         return result;

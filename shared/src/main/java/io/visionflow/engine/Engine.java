@@ -6,6 +6,7 @@ import io.visionflow.flow.FlowCatalog;
 import io.visionflow.flow.FlowDefinition;
 import io.visionflow.flow.FlowValidator;
 import io.visionflow.flow.Problem;
+import io.visionflow.image.ImageStore;
 import io.visionflow.image.MemoryImageStore;
 import io.visionflow.service.ServiceCatalog;
 import io.visionflow.task.TaskCatalog;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The engine's front door for one process: validates flows and runs them in-process over records.
@@ -38,11 +40,17 @@ public final class Engine implements AutoCloseable {
         public int maxConcurrency = 32;
         public Duration deadline = Duration.ofSeconds(60);
         public FlowValidator.Limits limits = FlowValidator.Limits.defaults();
+        /** Where steps run: here, or in worker functions (the cloud's sync driver). */
+        public StepExecutor executor = StepExecutor.IN_PROCESS;
+        /** The image store of one run of an account: memory here; blobs (S3) when steps run elsewhere. */
+        public Function<String, ImageStore> images = account -> new MemoryImageStore();
+        /** The account of a single-account host's runs. */
+        public String account = "local";
     }
 
     private Engine(Config config) {
         this.config = config;
-        this.driver = new InProcessDriver(config.maxConcurrency);
+        this.driver = new InProcessDriver(config.maxConcurrency, config.executor);
     }
 
     public static Engine create(Consumer<Config> configure) {
@@ -80,15 +88,17 @@ public final class Engine implements AutoCloseable {
 
     /** Runs a definition that is already valid. */
     public RunResult run(FlowDefinition flow, List<ObjectNode> records) {
-        return run(flow, records, config.tasks, config.flows);
+        return run(config.account, flow, records, config.tasks, config.flows);
     }
 
     /**
      * Runs a valid definition against one account's tasks and a snapshot of its flows (the versions
      * read when the request started, so an edit during the run does not mix two versions).
      */
-    public RunResult run(FlowDefinition flow, List<ObjectNode> records, TaskCatalog tasks, FlowCatalog snapshot) {
-        StepContext context = new StepContext(tasks, snapshot, config.runners, new MemoryImageStore(), config.services);
+    public RunResult run(String account, FlowDefinition flow, List<ObjectNode> records, TaskCatalog tasks,
+                         FlowCatalog snapshot) {
+        StepContext context = new StepContext(account, tasks, snapshot, config.runners, config.images.apply(account),
+                config.services);
         return driver.run(flow, records, context, config.loader, config.deadline);
     }
 

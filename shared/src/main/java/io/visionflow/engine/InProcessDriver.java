@@ -38,12 +38,22 @@ import java.util.concurrent.TimeoutException;
 public final class InProcessDriver implements Driver, AutoCloseable {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore permits;
+    private final StepExecutor executor;
 
     public InProcessDriver(int maxConcurrency) {
+        this(maxConcurrency, StepExecutor.IN_PROCESS);
+    }
+
+    /**
+     * A driver whose steps run through {@code executor}: the cloud's sync driver is this one with
+     * model and service steps executed by worker functions.
+     */
+    public InProcessDriver(int maxConcurrency, StepExecutor executor) {
         if (maxConcurrency < 1) {
             throw new IllegalArgumentException("maxConcurrency must be at least 1");
         }
         this.permits = new Semaphore(maxConcurrency, true);
+        this.executor = java.util.Objects.requireNonNull(executor, "executor");
     }
 
     /**
@@ -199,7 +209,7 @@ public final class InProcessDriver implements Driver, AutoCloseable {
          */
         private void step(RecordRun run, Place place, Action action, ImageRef image, Frame frame, ImageRef original)
                 throws StepFailure {
-            StepOutcome outcome = call(run, () -> Steps.execute(new StepInput(action,
+            StepOutcome outcome = call(run, () -> executor.execute(new StepInput(action,
                     run.snapshot(place.scope(), Steps.reads(action)), image, frame, original), context));
             run.apply(place, outcome);
             List<ChildStep> children = outcome.children();

@@ -19,10 +19,11 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * What steps may use besides their input: the account's tasks and flows (the snapshot of the run),
- * model runners, the image store of the request and the services. Every host builds one.
+ * What steps may use besides their input: the account the run belongs to, its tasks and flows (the
+ * snapshot of the run), model runners, the image store of the request and the services. Every
+ * host builds one.
  */
-public record StepContext(TaskCatalog tasks, FlowCatalog flows, TaskRunners runners, ImageStore images,
+public record StepContext(String account, TaskCatalog tasks, FlowCatalog flows, TaskRunners runners, ImageStore images,
                           ServiceCatalog services) {
 
     /** The task an action names, checked again at run time: it may have been deleted or changed since validation. */

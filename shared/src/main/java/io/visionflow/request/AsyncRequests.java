@@ -345,7 +345,7 @@ public final class AsyncRequests implements AutoCloseable {
             for (int i = from; i < Math.min(records.size(), from + options.batchSize()); i++) {
                 batch.add(hydrate(account, (ObjectNode) records.get(i), i));
             }
-            RunResult r = engine.run(def, batch, tasks, id -> Optional.ofNullable(snapshot.get(id)));
+            RunResult r = engine.run(account, def, batch, tasks, id -> Optional.ofNullable(snapshot.get(id)));
             if (closing) {
                 // stopping interrupts the steps, so this batch may hold records failed by the stop
                 // itself: no such result is written or billed

@@ -52,7 +52,7 @@ final class Harness implements AutoCloseable {
     }
 
     RunResult run(FlowDefinition flow, ObjectNode... records) {
-        StepContext context = new StepContext(tasks, id -> Optional.ofNullable(flows.get(id)), tasks,
+        StepContext context = new StepContext("test", tasks, id -> Optional.ofNullable(flows.get(id)), tasks,
                 new MemoryImageStore(), new ServiceCatalog(services));
         return driver.run(flow, List.of(records), context, Harness::decode, deadline);
     }

@@ -466,7 +466,7 @@ class StepSemanticsTest {
                 {"name": "n", "top_node": {"type": "list", "mode": "sequence", "actions": [
                   {"type": "recognition", "task": "slow", "output_field": "a"},
                   {"type": "recognition", "task": "later", "output_field": "b"}]}}""");
-        StepContext ctx = new StepContext(h.tasks, id -> java.util.Optional.empty(), h.tasks,
+        StepContext ctx = new StepContext("test", h.tasks, id -> java.util.Optional.empty(), h.tasks,
                 new io.visionflow.image.MemoryImageStore(), io.visionflow.service.ServiceCatalog.empty());
         InProcessDriver.Execution run = h.driver.start(flow, List.of(Harness.record(Pictures.plain(Color.RED, 4, 4))), ctx, Harness.LOADER);
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
@@ -503,7 +503,7 @@ class StepSemanticsTest {
         }
         FlowDefinition flow = h.save("wide", "{\"name\": \"n\", \"top_node\": {\"type\": \"list\", \"actions\": [" + actions + "]}}");
         try (InProcessDriver narrow = new InProcessDriver(3)) {
-            StepContext ctx = new StepContext(h.tasks, id -> java.util.Optional.empty(), h.tasks,
+            StepContext ctx = new StepContext("test", h.tasks, id -> java.util.Optional.empty(), h.tasks,
                     new io.visionflow.image.MemoryImageStore(), io.visionflow.service.ServiceCatalog.empty());
             RunResult r = narrow.run(flow, List.of(Harness.record(Pictures.plain(Color.RED, 4, 4)),
                     Harness.record(Pictures.plain(Color.RED, 4, 4))), ctx, Harness::decode, Duration.ofSeconds(30));

@@ -99,7 +99,12 @@ class UseCasesTest {
             c.runners = runners;
             c.services = new ServiceCatalog(services);
             c.loader = Harness.LOADER;
+            host(c);
         });
+    }
+
+    /** Where the steps run: here, in-process; {@link RemoteUseCasesTest} sends them to a worker. */
+    void host(Engine.Config c) {
     }
 
     private RunResult process(String flowJson, ObjectNode... records) throws FlowException {

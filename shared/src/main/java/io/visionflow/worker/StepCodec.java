@@ -1,0 +1,228 @@
+package io.visionflow.worker;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.engine.Charge;
+import io.visionflow.engine.ChildStep;
+import io.visionflow.engine.Frame;
+import io.visionflow.engine.StepContext;
+import io.visionflow.engine.StepFailure;
+import io.visionflow.engine.StepInput;
+import io.visionflow.engine.StepOutcome;
+import io.visionflow.flow.Action;
+import io.visionflow.flow.FlowJson;
+import io.visionflow.flow.FlowParser;
+import io.visionflow.flow.ListAction;
+import io.visionflow.image.ImageRef;
+import io.visionflow.task.Task;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The JSON of one step as it travels to a worker, and of its outcome on the way back. A request
+ * carries the action (with the actions nested in it, which its children may be), the snapshot of
+ * its scope, images as references, and the task it calls as of the run's start; an outcome names
+ * each child action by its position in the request's action tree (pre-order, the action itself is
+ * 0), so the driver continues with its own action objects.
+ *
+ * <pre>
+ * request: {"v":1, "account":…, "action":{…}, "scope":{…}, "image":{"id","width","height"},
+ *           "frame":[offsetX, offsetY, scaleX, scaleY], "original":{…}, "tasks":[{…}]}
+ * outcome: {"writes":{…}, "mode":"parallel"|"sequence",
+ *           "children":[{"scope":"/objects/0", "action":2, "image":{…}, "frame":[…]}],
+ *           "charges":[{"action":…, "item":…, "credits":1}]}
+ *       or {"failure":{"status":409, "message":…}}
+ * </pre>
+ */
+public final class StepCodec {
+    static final int VERSION = 1;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private StepCodec() {
+    }
+
+    /** A step as a worker receives it. */
+    public record Request(String account, StepInput input, List<Task> tasks) {
+    }
+
+    public static byte[] request(StepInput input, StepContext context) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("v", VERSION);
+        root.put("account", context.account());
+        root.set("action", FlowJson.write(input.action()));
+        root.set("scope", input.scope());
+        root.set("image", image(input.image()));
+        root.set("frame", frame(input.frame()));
+        root.set("original", image(input.original()));
+        ArrayNode tasks = root.putArray("tasks");
+        // a task deleted since the run started travels as absent: the step then fails as it would here
+        WorkerKind.taskOf(input.action()).flatMap(id -> context.tasks().find(id))
+                .ifPresent(t -> tasks.add(JSON.valueToTree(t)));
+        return bytes(root);
+    }
+
+    /** Reads a request; a malformed one is a 400 failure (a bug in the sender, never the user's input). */
+    public static Request readRequest(byte[] bytes) throws StepFailure {
+        try {
+            JsonNode root = JSON.readTree(bytes);
+            if (root == null || !root.isObject()) {
+                throw new IOException("not a JSON object");
+            }
+            if (root.path("v").asInt() != VERSION) {
+                throw new IOException("version " + root.path("v") + ", this worker reads " + VERSION);
+            }
+            FlowParser.Result parsed = FlowParser.parseAction(root.get("action"), "action");
+            if (!parsed.ok()) {
+                throw new IOException("action: " + parsed.problems());
+            }
+            List<Task> tasks = new ArrayList<>();
+            for (JsonNode t : root.path("tasks")) {
+                tasks.add(JSON.treeToValue(t, Task.class));
+            }
+            String account = text(root, "account");
+            JsonNode scope = root.get("scope");
+            StepInput input = new StepInput(parsed.definition().topNode(),
+                    scope instanceof ObjectNode o ? o : JSON.createObjectNode(),
+                    image(root.get("image")), frame(root.get("frame")), image(root.get("original")));
+            return new Request(account, input, tasks);
+        } catch (IOException | RuntimeException e) {
+            throw new StepFailure(400, "malformed step request: " + e.getMessage(), e);
+        }
+    }
+
+    public static byte[] outcome(StepOutcome outcome, Action action) {
+        List<Action> tree = preorder(action);
+        ObjectNode root = JSON.createObjectNode();
+        root.set("writes", outcome.writes());
+        root.put("mode", outcome.childMode().name().toLowerCase(Locale.ROOT));
+        ArrayNode children = root.putArray("children");
+        for (ChildStep c : outcome.children()) {
+            int index = indexOf(tree, c.action());
+            if (index < 0) {
+                throw new IllegalStateException("child " + c.action().id() + " is not nested in " + action.id());
+            }
+            ObjectNode child = children.addObject();
+            child.put("scope", c.scope().toString());
+            child.put("action", index);
+            child.set("image", image(c.image()));
+            child.set("frame", frame(c.frame()));
+        }
+        ArrayNode charges = root.putArray("charges");
+        for (Charge c : outcome.charges()) {
+            charges.addObject().put("action", c.actionId()).put("item", c.item()).put("credits", c.credits());
+        }
+        return bytes(root);
+    }
+
+    public static byte[] failure(StepFailure failure) {
+        ObjectNode root = JSON.createObjectNode();
+        root.putObject("failure").put("status", failure.status()).put("message", failure.getMessage());
+        return bytes(root);
+    }
+
+    /**
+     * The outcome of a worker's reply, with children mapped back onto {@code action}'s tree;
+     * the worker's step failure is rethrown as it was, a reply that cannot be read is a 502.
+     */
+    public static StepOutcome outcome(byte[] reply, Action action) throws StepFailure {
+        JsonNode root;
+        try {
+            root = JSON.readTree(reply);
+        } catch (IOException e) {
+            throw new StepFailure(502, "the worker's reply is not JSON: " + e.getMessage(), e);
+        }
+        if (root != null && root.get("failure") instanceof ObjectNode f) {
+            int status = f.path("status").asInt(500);
+            throw new StepFailure(status >= 400 && status <= 599 ? status : 500, f.path("message").asText("step failed"));
+        }
+        try {
+            if (root == null || !(root.get("writes") instanceof ObjectNode writes)) {
+                throw new IllegalArgumentException("no writes");
+            }
+            List<Action> tree = preorder(action);
+            ListAction.Mode mode = ListAction.Mode.valueOf(text(root, "mode").toUpperCase(Locale.ROOT));
+            List<ChildStep> children = new ArrayList<>();
+            for (JsonNode c : root.path("children")) {
+                int index = c.path("action").asInt(-1);
+                if (index < 1 || index >= tree.size()) {
+                    throw new IllegalArgumentException("child action " + c.path("action") + " is not in the step's tree");
+                }
+                children.add(new ChildStep(JsonPointer.compile(text(c, "scope")), tree.get(index),
+                        image(c.get("image")), frame(c.get("frame"))));
+            }
+            List<Charge> charges = new ArrayList<>();
+            for (JsonNode c : root.path("charges")) {
+                charges.add(new Charge(text(c, "action"), text(c, "item"), c.path("credits").asInt()));
+            }
+            return new StepOutcome(writes, mode, children, charges);
+        } catch (RuntimeException e) {
+            throw new StepFailure(502, "the worker's reply is malformed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The action and every action nested in it, depth first, the action itself first. */
+    static List<Action> preorder(Action action) {
+        List<Action> out = new ArrayList<>();
+        collect(action, out);
+        return out;
+    }
+
+    private static void collect(Action action, List<Action> out) {
+        out.add(action);
+        action.subActions().forEach(a -> collect(a, out));
+    }
+
+    private static int indexOf(List<Action> tree, Action action) {
+        for (int i = 0; i < tree.size(); i++) {
+            if (tree.get(i) == action) {
+                return i;
+            }
+        }
+        return tree.indexOf(action);
+    }
+
+    private static ObjectNode image(ImageRef ref) {
+        return JSON.createObjectNode().put("id", ref.id()).put("width", ref.width()).put("height", ref.height());
+    }
+
+    private static ImageRef image(JsonNode node) {
+        if (node == null || !node.path("id").isTextual() || !node.path("width").canConvertToInt()
+                || !node.path("height").canConvertToInt()) {
+            throw new IllegalArgumentException("an image reference needs id, width and height, found " + node);
+        }
+        return new ImageRef(node.get("id").asText(), node.get("width").asInt(), node.get("height").asInt());
+    }
+
+    private static ArrayNode frame(Frame f) {
+        return JSON.createArrayNode().add(f.offsetX()).add(f.offsetY()).add(f.scaleX()).add(f.scaleY());
+    }
+
+    private static Frame frame(JsonNode node) {
+        if (node == null || !node.isArray() || node.size() != 4) {
+            throw new IllegalArgumentException("a frame is [offsetX, offsetY, scaleX, scaleY], found " + node);
+        }
+        return new Frame(node.get(0).asDouble(), node.get(1).asDouble(), node.get(2).asDouble(), node.get(3).asDouble());
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || !v.isTextual()) {
+            throw new IllegalArgumentException("\"" + field + "\" must be a string, found " + v);
+        }
+        return v.asText();
+    }
+
+    private static byte[] bytes(JsonNode node) {
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new IllegalStateException("a JSON tree always serializes", e);
+        }
+    }
+}

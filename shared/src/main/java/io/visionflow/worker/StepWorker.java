@@ -1,0 +1,91 @@
+package io.visionflow.worker;
+
+import io.visionflow.engine.StepContext;
+import io.visionflow.engine.StepFailure;
+import io.visionflow.engine.StepOutcome;
+import io.visionflow.engine.Steps;
+import io.visionflow.flow.FlowCatalog;
+import io.visionflow.image.ImageStore;
+import io.visionflow.service.ServiceCatalog;
+import io.visionflow.store.BlobModelSource;
+import io.visionflow.task.OnnxBackend;
+import io.visionflow.task.Task;
+import io.visionflow.task.TaskCatalog;
+import io.visionflow.task.TaskRunners;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Runs one step sent by a driver in another process and answers its outcome: the body of the
+ * model and service worker functions, independent of Lambda. Runners (with their model sessions)
+ * live as long as the worker, so a warm worker loads each model once. A failing step is an answer
+ * ({@code failure}), not an exception; only a bug escapes as one.
+ */
+public final class StepWorker {
+    private static final System.Logger LOG = System.getLogger(StepWorker.class.getName());
+    private static final FlowCatalog NO_FLOWS = id -> Optional.empty();
+
+    private final TaskRunners runners;
+    private final ServiceCatalog services;
+    private final Function<String, ImageStore> images;
+
+    /**
+     * @param runners  runners of the tasks steps call; onnx models are named by full blob key
+     *                 ({@link BlobModelSource#byKey}), since one worker serves every account
+     * @param services the services this worker offers
+     * @param images   the image store of an account: where the driver put the images
+     */
+    public StepWorker(TaskRunners runners, ServiceCatalog services, Function<String, ImageStore> images) {
+        this.runners = runners;
+        this.services = services;
+        this.images = images;
+    }
+
+    public byte[] handle(byte[] request) {
+        StepCodec.Request step;
+        try {
+            step = StepCodec.readRequest(request);
+        } catch (StepFailure f) {
+            LOG.log(System.Logger.Level.ERROR, f.getMessage());
+            return StepCodec.failure(f);
+        }
+        try {
+            Map<String, Task> tasks = step.tasks().stream()
+                    .map(t -> ownModel(step.account(), t))
+                    .collect(Collectors.toMap(Task::id, t -> t, (a, b) -> a));
+            TaskCatalog catalog = id -> Optional.ofNullable(tasks.get(id));
+            StepContext context = new StepContext(step.account(), catalog, NO_FLOWS, runners,
+                    images.apply(step.account()), services);
+            StepOutcome outcome = Steps.execute(step.input(), context);
+            return StepCodec.outcome(outcome, step.input().action());
+        } catch (StepFailure f) {
+            return StepCodec.failure(f);
+        } catch (RuntimeException e) {
+            // the same rule as the in-process driver: a fault in a step fails its record
+            LOG.log(System.Logger.Level.ERROR, "step " + step.input().action().id() + " failed", e);
+            return StepCodec.failure(new StepFailure(500, "internal error: " + e, e));
+        }
+    }
+
+    /**
+     * The task with its model named by the full key of the account's model: sessions are cached by
+     * key, and an account cannot reach another's model by naming its hash. A model id that is no
+     * model of the account stays as it is and fails when the task runs, as it would locally.
+     */
+    private static Task ownModel(String account, Task task) {
+        if (task.backend() instanceof OnnxBackend b) {
+            try {
+                return new Task(task.id(), task.name(), task.kind(), task.labels(),
+                        new OnnxBackend(BlobModelSource.qualify(account, b.model()), b.preprocessing(), b.output()));
+            } catch (IOException e) {
+                return task;
+            }
+        }
+        return task;
+    }
+}
