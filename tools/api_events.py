@@ -3,7 +3,7 @@
 import json, base64, os
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'events', 'api')
 os.makedirs(out, exist_ok=True)
-def event(name, method, path, body=None, token='${TOKEN}', query='', headers=None, b64=False, cookies=False):
+def event(name, method, path, body=None, token='${TOKEN}', query='', headers=None, b64=False, cookies=False, encoded=False):
     h = {"accept": "application/json", "content-type": "application/json", "host": "abc123.execute-api.us-east-1.amazonaws.com",
          "user-agent": "python-requests/2.32.3", "x-amzn-trace-id": "Root=1-5e723db6-9b2ac8c0f4e7d3b0a1c2d3e4",
          "x-forwarded-for": "203.0.113.7", "x-forwarded-port": "443", "x-forwarded-proto": "https"}
@@ -27,8 +27,9 @@ def event(name, method, path, body=None, token='${TOKEN}', query='', headers=Non
         "time": "25/Nov/2026:18:00:00 +0000", "timeEpoch": 1795629600000}
     if body is not None:
         text = body if isinstance(body, str) else json.dumps(body, indent=None)
-        e["body"] = base64.b64encode(text.encode()).decode() if b64 else text
-    e["isBase64Encoded"] = b64
+        # encoded: the body is already base64 (a placeholder for binary content)
+        e["body"] = base64.b64encode(text.encode()).decode() if b64 and not encoded else text
+    e["isBase64Encoded"] = b64 or encoded
     with open(f'{out}/{name}.json', 'w') as f:
         json.dump(e, f, indent=2); f.write('\n')
 
@@ -65,3 +66,5 @@ event("error-unknown-flow", "POST", "/flows/v2/process", {"flow": "no-such-flow"
 event("error-eleven-records", "POST", "/flows/v2/process", {"flow": "${FLOW_ID}",
       "records": [{"_id": f"r{i}", "_base64": "${IMAGE_BASE64}"} for i in range(11)]})
 event("authorize-base64-body", "POST", "/authorization/v2/authorize", {"service": "flows"}, b64=True)
+event("upload-model", "POST", "/models/v2/model/", "${MODEL_BASE64}", headers={"content-type": "application/octet-stream"},
+      encoded=True)

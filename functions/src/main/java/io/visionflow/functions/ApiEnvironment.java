@@ -1,8 +1,12 @@
 package io.visionflow.functions;
 
 import io.visionflow.api.Api;
+import io.visionflow.image.BlobImageStore;
 import io.visionflow.store.dynamodb.DynamoStores;
 import io.visionflow.store.s3.S3BlobStore;
+import io.visionflow.worker.RemoteModelChecks;
+import io.visionflow.worker.RemoteStepExecutor;
+import io.visionflow.worker.WorkerKind;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -10,6 +14,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.Map;
 
 /**
@@ -36,12 +41,40 @@ public final class ApiEnvironment {
         S3BlobStore blobs = new S3BlobStore(S3BlobStore.client(env), bucket,
                 Path.of(System.getProperty("java.io.tmpdir"), "visionflow-blobs"));
         int maxRecords = maxRecords(env);
+        Map<WorkerKind, String> workers = workers(env);
         return Api.create(c -> {
             c.stores = dynamo.stores(blobs);
             c.runners = new HttpOnlyRunners();
             c.maxRecords = maxRecords;
             c.deadline = DEADLINE;
+            if (!workers.isEmpty()) {
+                // model and service steps run in the worker functions; they read the images from S3
+                LambdaStepInvoker invoker = new LambdaStepInvoker(LambdaStepInvoker.client(env, DEADLINE), workers);
+                c.executor = new RemoteStepExecutor(invoker);
+                if (workers.containsKey(WorkerKind.MODEL)) {
+                    // no ONNX Runtime here: uploads and onnx tasks are checked by the model worker
+                    c.modelChecks = new RemoteModelChecks(invoker);
+                }
+                BlobImageStore.Cache none = new BlobImageStore.Cache(0); // the API function never reads them back
+                c.images = account -> new BlobImageStore(blobs, account, none);
+            }
         });
+    }
+
+    /**
+     * The worker functions named by the environment. Without any, every step runs in the API
+     * function itself, which then runs http tasks only (a deployment without workers).
+     */
+    static Map<WorkerKind, String> workers(Map<String, String> env) {
+        Map<WorkerKind, String> workers = new EnumMap<>(WorkerKind.class);
+        for (var e : Map.of(WorkerKind.MODEL, LambdaStepInvoker.MODEL_WORKER,
+                WorkerKind.SERVICE, LambdaStepInvoker.SERVICE_WORKER).entrySet()) {
+            String name = env.get(e.getValue());
+            if (name != null && !name.isBlank()) {
+                workers.put(e.getKey(), name.trim());
+            }
+        }
+        return workers;
     }
 
     static DynamoDbClient dynamoClient(Map<String, String> env) {

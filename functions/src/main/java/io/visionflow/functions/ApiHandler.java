@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.visionflow.api.Api;
 import io.visionflow.api.ApiRequest;
 import io.visionflow.api.ApiResponse;
+import org.crac.Core;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -26,10 +27,17 @@ import java.util.function.Supplier;
  */
 public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
     private final Supplier<Api> api;
+    // org.crac holds resources weakly: the handler keeps its own alive
+    private Priming.ApiResource priming;
 
-    /** For Lambda: the Api is built from the environment on the first event and kept for warm ones. */
+    /**
+     * For Lambda: the Api is built from the environment on the first event, or at SnapStart's
+     * checkpoint by the priming hook, and kept for warm ones.
+     */
     public ApiHandler() {
-        this(once(() -> ApiEnvironment.create(System.getenv())));
+        this(Lazy.of(() -> ApiEnvironment.create(System.getenv())));
+        priming = new Priming.ApiResource(api);
+        Core.getGlobalContext().register(priming);
     }
 
     /** For tests and other hosts: a ready Api. */
@@ -126,25 +134,5 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         String t = contentType.toLowerCase(Locale.ROOT);
         return t.startsWith("text/") || t.contains("json") || t.contains("xml")
                 || t.startsWith("application/x-www-form-urlencoded");
-    }
-
-    private static <T> Supplier<T> once(Supplier<T> make) {
-        return new Supplier<>() {
-            private volatile T value;
-
-            @Override
-            public T get() {
-                T v = value;
-                if (v == null) {
-                    synchronized (this) {
-                        v = value;
-                        if (v == null) {
-                            value = v = make.get();
-                        }
-                    }
-                }
-                return v;
-            }
-        };
     }
 }

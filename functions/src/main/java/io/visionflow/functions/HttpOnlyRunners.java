@@ -12,13 +12,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The API function's runners: remote {@code http} tasks in-process, {@code onnx} tasks refused.
- * The API jar carries no ONNX Runtime; until the model worker takes model steps over Lambda
- * Invoke, an onnx task fails its record with 501 instead of a class-loading 500.
+ * The API function's runners, used only when no worker function is configured: remote {@code http}
+ * tasks in-process, {@code onnx} tasks refused. The API jar carries no ONNX Runtime, so an onnx
+ * task fails its record with 501 instead of a class-loading 500.
  */
 public final class HttpOnlyRunners implements TaskRunners {
-    static final String ONNX_NOT_HERE = "onnx tasks run in the model worker (next step); "
-            + "this deployment runs only http tasks in the API function";
+    static final String ONNX_NOT_HERE = "onnx tasks run in the model worker function, and this deployment "
+            + "names none (" + LambdaStepInvoker.MODEL_WORKER + ")";
 
     private final HttpTaskRunner.Settings settings;
     private final Map<Task, HttpTaskRunner> runners = new ConcurrentHashMap<>();

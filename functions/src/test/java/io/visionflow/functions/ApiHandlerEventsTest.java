@@ -135,6 +135,25 @@ class ApiHandlerEventsTest {
     }
 
     @Test
+    void uploadModel() {
+        Map<String, String> with = new HashMap<>(values);
+        with.put("MODEL_BASE64", modelBase64());
+        Answer a = call("upload-model", with);
+        assertThat(a.status()).as(a.raw().getBody()).isEqualTo(201);
+        assertThat(a.json().path("id").asText()).matches("[0-9a-f]{64}");
+        assertThat(a.json().at("/inputs/0/shape").toString()).isEqualTo("[1,3,32,32]");
+    }
+
+    /** A hand-set test model (shared's test resources), base64 as the HTTP API sends binary bodies. */
+    static String modelBase64() {
+        try (var in = ApiHandlerEventsTest.class.getResourceAsStream("/models/mean_colour.onnx")) {
+            return Base64.getEncoder().encodeToString(in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void everyEventFileIsCovered() throws IOException {
         try (Stream<Path> files = Files.list(EventFiles.dir())) {
             List<String> names = files.map(p -> p.getFileName().toString().replace(".json", "")).toList();

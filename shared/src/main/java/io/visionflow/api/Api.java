@@ -48,6 +48,8 @@ public final class Api implements AutoCloseable {
         /** The image store of one run of an account; blob-backed when steps run in other processes. */
         public Function<String, ImageStore> images =
                 account -> new MemoryImageStore();
+        /** Where models are checked; null: in this process, with ONNX Runtime (501 without it). */
+        public ModelChecks modelChecks;
         public UrlFetcher fetcher = new HttpUrlFetcher(AddressPolicy.ALLOW_ALL);
         public ImageLimits imageLimits = ImageLimits.defaults();
         public FlowValidator.Limits flowLimits = FlowValidator.Limits.defaults();
@@ -73,9 +75,11 @@ public final class Api implements AutoCloseable {
     private final Routes routes = new Routes();
     private final WebhookSender webhooks;
     private final AsyncRequests requests;
+    private final ModelChecks modelChecks;
 
     private Api(Config config) {
         this.config = config;
+        this.modelChecks = config.modelChecks != null ? config.modelChecks : new OnnxChecks(config.stores.blobs());
         this.engine = Engine.create(c -> {
             c.runners = config.runners;
             c.services = config.services;
@@ -114,6 +118,10 @@ public final class Api implements AutoCloseable {
 
     Engine engine() {
         return engine;
+    }
+
+    ModelChecks modelChecks() {
+        return modelChecks;
     }
 
     /**

@@ -33,8 +33,26 @@ final class ModelsEndpoints {
         if (model.length > cap) {
             throw new ApiException(413, "the model is " + model.length + " bytes, over the limit of " + cap + " bytes");
         }
-        ObjectNode description = describeModel(model);
-        String key = api.stores().blobs().put(call.account(), TaskJson.MODEL_KIND, model);
+        ModelChecks checks = api.modelChecks();
+        String key;
+        ObjectNode description;
+        if (checks.readsStoredModel()) {
+            // a checker in another process reads the model from the store, so it is stored first;
+            // bytes ONNX Runtime refuses are removed again (the same bytes were never a model)
+            key = api.stores().blobs().put(call.account(), TaskJson.MODEL_KIND, model);
+            try {
+                description = checks.describe(call.account(), key, model);
+            } catch (ApiException e) {
+                if (e.status() == 400) {
+                    api.stores().blobs().delete(key);
+                }
+                throw e;
+            }
+        } else {
+            description = checks.describe(call.account(), BlobStore.key(call.account(), TaskJson.MODEL_KIND,
+                    io.visionflow.store.BlobKeys.sha256Hex(model)), model);
+            key = api.stores().blobs().put(call.account(), TaskJson.MODEL_KIND, model);
+        }
         ObjectNode out = Call.JSON.createObjectNode();
         out.put("id", key.substring(key.lastIndexOf('/') + 1));
         out.put("size", model.length);
@@ -50,7 +68,7 @@ final class ModelsEndpoints {
         ObjectNode out = Call.JSON.createObjectNode();
         out.put("id", id);
         out.put("size", bytes.length);
-        out.setAll(describeModel(bytes));
+        out.setAll(api.modelChecks().describe(call.account(), BlobStore.key(call.account(), TaskJson.MODEL_KIND, id), bytes));
         return call.ok(out);
     }
 
@@ -80,15 +98,6 @@ final class ModelsEndpoints {
             throw ApiException.badRequest("file", "is empty; send the bytes of an .onnx model");
         }
         return bytes;
-    }
-
-    /** In {@link OnnxChecks}, so that hosts without ONNX Runtime load no Ort class until a model arrives. */
-    static ObjectNode describeModel(byte[] model) {
-        try {
-            return OnnxChecks.describe(model);
-        } catch (NoClassDefFoundError e) {
-            throw new ApiException(501, OnnxChecks.UNAVAILABLE);
-        }
     }
 
     static String firstLine(String m) {

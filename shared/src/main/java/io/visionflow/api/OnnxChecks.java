@@ -1,145 +1,58 @@
 package io.visionflow.api;
 
-import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.flow.Problem;
+import io.visionflow.store.BlobStore;
 import io.visionflow.task.OnnxBackend;
 import io.visionflow.task.Task;
 import io.visionflow.task.TaskException;
-import io.visionflow.task.onnx.AnchorsOutput;
-import io.visionflow.task.onnx.ClassifierOutput;
-import io.visionflow.task.onnx.OnnxTaskRunner;
-import io.visionflow.task.onnx.OnnxTaskRunners;
-import io.visionflow.task.onnx.TextMapOutput;
-import io.visionflow.task.onnx.YoloOutput;
+import io.visionflow.task.onnx.ModelInspection;
 
 import java.io.IOException;
-import java.util.Arrays;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
 /**
- * Every use of ONNX Runtime by the API (model uploads, onnx task registration). Kept apart so that
- * a host built without ONNX Runtime (the API Lambda) can load the endpoints: the JVM verifies a
- * class's catch clauses when it loads it, so an Ort type anywhere in an endpoint class would fail
- * the whole Api at start-up. Callers turn a {@link NoClassDefFoundError} into a 501.
+ * Model checks in this process. No Ort type appears here, so a host built without ONNX Runtime
+ * (the API Lambda) loads the endpoints; the first check there meets a {@link NoClassDefFoundError}
+ * and answers 501.
  */
-final class OnnxChecks {
-    static final String UNAVAILABLE = "onnx models are not available in this deployment: "
-            + "onnx tasks run in the model worker (next step)";
+final class OnnxChecks implements ModelChecks {
+    static final String UNAVAILABLE = "onnx models are not available in this deployment: ONNX Runtime runs "
+            + "in the model worker function, and this deployment names none";
 
-    private OnnxChecks() {
+    private final BlobStore blobs;
+
+    OnnxChecks(BlobStore blobs) {
+        this.blobs = blobs;
     }
 
-    /** Fails at registration what would fail every call: the model's inputs against the preprocessing and its outputs. */
-    static void checkTask(Api api, Task task, OnnxBackend b, List<Problem> problems) {
-        try (OrtSession.SessionOptions options = OnnxTaskRunners.sessionOptions(1);
-             OrtSession session = OrtEnvironment.getEnvironment().createSession(
-                     api.stores().blobs().localFile(b.model()).toString(), options)) {
-            // the runner checks the model's input against the preprocessing as it opens
-            new OnnxTaskRunner(task, session).close();
-            checkOutputs(task, b, session.getOutputInfo(), problems);
+    @Override
+    public ObjectNode describe(String account, String key, byte[] model) {
+        try {
+            return ModelInspection.describe(model);
         } catch (TaskException e) {
-            String m = e.getMessage();
-            problems.add(new Problem(m.contains("no input") ? "backend.preprocessing.input"
-                    : m.contains("input") ? "backend.preprocessing" : "backend", m));
-        } catch (OrtException | IOException | RuntimeException e) {
-            problems.add(new Problem("backend.model", "the model cannot be opened: " + e.getMessage()));
+            throw ApiException.badRequest("file", "is not an ONNX model ONNX Runtime can load: " + e.getMessage());
+        } catch (NoClassDefFoundError e) {
+            throw new ApiException(501, UNAVAILABLE);
         }
     }
 
-    /**
-     * Output tensors the spec names must exist, and where the model's shapes are fixed they must
-     * fit the labels: otherwise every call would fail in its record with a model fault.
-     */
-    private static void checkOutputs(Task task, OnnxBackend b, Map<String, NodeInfo> outputs, List<Problem> problems) {
-        int labels = task.labels().size();
-        switch (b.output()) {
-            case ClassifierOutput c -> {
-                long[] shape = shape(outputs, c.tensor(), "backend.output.tensor", problems);
-                long scores = shape == null ? -1 : staticCount(shape);
-                if (scores > 0 && scores != labels) {
-                    problems.add(new Problem("labels", "the model gives " + scores + " scores per image (output shape "
-                            + Arrays.toString(shape) + "), the task has " + labels + " labels"));
-                }
-            }
-            case YoloOutput y -> {
-                long[] s = shape(outputs, y.tensor(), "backend.output.tensor", problems);
-                long k = 4 + (y.objectness() ? 1 : 0) + labels;
-                if (s != null && s.length == 3 && s[1] > 0 && s[2] > 0 && s[1] != k && s[2] != k) {
-                    problems.add(new Problem("labels", "the model's output has shape " + Arrays.toString(s) + "; with "
-                            + labels + " labels" + (y.objectness() ? " and objectness" : "") + " it should have "
-                            + k + " values per box"));
-                }
-            }
-            case AnchorsOutput a -> {
-                for (int i = 0; i < a.scores().size(); i++) {
-                    shape(outputs, a.scores().get(i), "backend.output.scores[" + i + "]", problems);
-                    shape(outputs, a.boxes().get(i), "backend.output.boxes[" + i + "]", problems);
-                }
-            }
-            case TextMapOutput t -> shape(outputs, t.tensor(), "backend.output.tensor", problems);
+    @Override
+    public List<Problem> checkTask(String account, Task task) {
+        if (!(task.backend() instanceof OnnxBackend b)) {
+            return List.of();
+        }
+        Path file;
+        try {
+            file = blobs.localFile(b.model());
+        } catch (IOException | RuntimeException e) {
+            return List.of(new Problem("backend.model", "the model cannot be opened: " + e.getMessage()));
+        }
+        try {
+            return ModelInspection.checkTask(task, file);
+        } catch (NoClassDefFoundError e) {
+            throw new ApiException(501, UNAVAILABLE);
         }
     }
-
-    /** The shape of the named output (the first when null), or null with a problem when the model lacks it. */
-    private static long[] shape(Map<String, NodeInfo> outputs, String name, String path, List<Problem> problems) {
-        NodeInfo n = name == null ? outputs.values().stream().findFirst().orElse(null) : outputs.get(name);
-        if (n == null) {
-            problems.add(new Problem(path, "the model has no output \"" + name + "\" (outputs: "
-                    + String.join(", ", outputs.keySet()) + ")"));
-            return null;
-        }
-        return n.getInfo() instanceof TensorInfo t ? t.getShape() : null;
-    }
-
-    /** Values per image of a fixed shape (batch axis aside), or -1 when a dimension is dynamic. */
-    private static long staticCount(long[] shape) {
-        long n = 1;
-        for (int i = 1; i < shape.length; i++) {
-            if (shape[i] <= 0) {
-                return -1;
-            }
-            n *= shape[i];
-        }
-        return shape.length == 0 ? -1 : n;
-    }
-
-    /** Opens the model with ONNX Runtime: its inputs and outputs, or a 400 when it is not a model it can run. */
-    static ObjectNode describe(byte[] model) {
-        try (OrtSession.SessionOptions options = OnnxTaskRunners.sessionOptions(1);
-             OrtSession session = OrtEnvironment.getEnvironment().createSession(model, options)) {
-            ObjectNode out = Call.JSON.createObjectNode();
-            out.set("inputs", nodes(session.getInputInfo()));
-            out.set("outputs", nodes(session.getOutputInfo()));
-            return out;
-        } catch (OrtException e) {
-            throw ApiException.badRequest("file", "is not an ONNX model ONNX Runtime can load: " + ModelsEndpoints.firstLine(e.getMessage()));
-        }
-    }
-
-    private static ArrayNode nodes(Map<String, NodeInfo> infos) {
-        ArrayNode out = Call.JSON.createArrayNode();
-        for (NodeInfo n : infos.values()) {
-            ObjectNode o = out.addObject();
-            o.put("name", n.getName());
-            if (n.getInfo() instanceof TensorInfo t) {
-                o.put("type", t.type.toString().toLowerCase(Locale.ROOT));
-                ArrayNode shape = o.putArray("shape");
-                for (long d : t.getShape()) {
-                    shape.add(d); // -1: dynamic
-                }
-            } else {
-                o.put("type", n.getInfo().toString());
-            }
-        }
-        return out;
-    }
-
 }

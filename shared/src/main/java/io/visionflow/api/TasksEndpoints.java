@@ -145,7 +145,7 @@ final class TasksEndpoints {
                 .keepingHeaders(previous == null ? null : previous.backend());
         Task task = json.parse(body, id, previous == null ? List.of() : previous.labels());
         if (task != null) {
-            checkRunnable(task, json.problems());
+            checkRunnable(call.account(), task, json.problems());
         }
         if (!json.problems().isEmpty()) {
             List<Problem> p = json.problems();
@@ -165,16 +165,9 @@ final class TasksEndpoints {
     }
 
     /** Fails at registration what would fail every call: the model's inputs against the preprocessing, the url and headers. */
-    private void checkRunnable(Task task, List<Problem> problems) {
+    private void checkRunnable(String account, Task task, List<Problem> problems) {
         switch (task.backend()) {
-            // its own class, so that hosts without ONNX Runtime (the API Lambda) load no Ort class
-            case OnnxBackend b -> {
-                try {
-                    OnnxChecks.checkTask(api, task, b, problems);
-                } catch (NoClassDefFoundError e) {
-                    throw new ApiException(501, OnnxChecks.UNAVAILABLE);
-                }
-            }
+            case OnnxBackend b -> problems.addAll(api.modelChecks().checkTask(account, task));
             case io.visionflow.task.HttpBackend b -> {
                 try {
                     new HttpTaskRunner(task);

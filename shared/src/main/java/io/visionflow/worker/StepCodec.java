@@ -69,6 +69,11 @@ public final class StepCodec {
 
     /** Reads a request; a malformed one is a 400 failure (a bug in the sender, never the user's input). */
     public static Request readRequest(byte[] bytes) throws StepFailure {
+        return readRequest(tree(bytes));
+    }
+
+    /** The JSON of a request; a 400 failure when it is none. */
+    static JsonNode tree(byte[] bytes) throws StepFailure {
         try {
             JsonNode root = JSON.readTree(bytes);
             if (root == null || !root.isObject()) {
@@ -77,6 +82,14 @@ public final class StepCodec {
             if (root.path("v").asInt() != VERSION) {
                 throw new IOException("version " + root.path("v") + ", this worker reads " + VERSION);
             }
+            return root;
+        } catch (IOException e) {
+            throw new StepFailure(400, "malformed step request: " + e.getMessage(), e);
+        }
+    }
+
+    static Request readRequest(JsonNode root) throws StepFailure {
+        try {
             FlowParser.Result parsed = FlowParser.parseAction(root.get("action"), "action");
             if (!parsed.ok()) {
                 throw new IOException("action: " + parsed.problems());
@@ -94,6 +107,69 @@ public final class StepCodec {
         } catch (IOException | RuntimeException e) {
             throw new StepFailure(400, "malformed step request: " + e.getMessage(), e);
         }
+    }
+
+    /** A model inspection as a worker receives it: the model's key and, for a task check, the task. */
+    public record Inspection(String account, String model, Task task) {
+    }
+
+    /**
+     * A request to inspect a model with ONNX Runtime, for the API function which has none:
+     * {@code {"v":1, "op":"inspect_model", "account":…, "model": key, "task":{…}}}; the reply is
+     * {@code {"description":{…}, "problems":[{"path","message"}]}} or a failure.
+     */
+    public static byte[] inspection(String account, String model, Task task) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("v", VERSION);
+        root.put("op", INSPECT_MODEL);
+        root.put("account", account);
+        root.put("model", model);
+        if (task != null) {
+            root.set("task", JSON.valueToTree(task));
+        }
+        return bytes(root);
+    }
+
+    static final String INSPECT_MODEL = "inspect_model";
+
+    /** The operation a request asks for: a step (no {@code op}), or {@value #INSPECT_MODEL}. */
+    static String operation(JsonNode request) {
+        return request.path("op").asText("step");
+    }
+
+    static Inspection readInspection(JsonNode root) throws StepFailure {
+        try {
+            Task task = root.hasNonNull("task") ? JSON.treeToValue(root.get("task"), Task.class) : null;
+            return new Inspection(text(root, "account"), text(root, "model"), task);
+        } catch (IOException | RuntimeException e) {
+            throw new StepFailure(400, "malformed inspection request: " + e.getMessage(), e);
+        }
+    }
+
+    public static byte[] inspected(ObjectNode description, List<io.visionflow.flow.Problem> problems) {
+        ObjectNode root = JSON.createObjectNode();
+        root.set("description", description);
+        ArrayNode list = root.putArray("problems");
+        problems.forEach(p -> list.addObject().put("path", p.path()).put("message", p.message()));
+        return bytes(root);
+    }
+
+    /** The reply of an inspection: its description and problems, or the worker's failure. */
+    public static JsonNode inspected(byte[] reply) throws StepFailure {
+        JsonNode root;
+        try {
+            root = JSON.readTree(reply);
+        } catch (IOException e) {
+            throw new StepFailure(502, "the worker's reply is not JSON: " + e.getMessage(), e);
+        }
+        if (root != null && root.get("failure") instanceof ObjectNode f) {
+            int status = f.path("status").asInt(500);
+            throw new StepFailure(status >= 400 && status <= 599 ? status : 500, f.path("message").asText("inspection failed"));
+        }
+        if (root == null || !root.path("problems").isArray()) {
+            throw new StepFailure(502, "the worker's reply is malformed: " + root);
+        }
+        return root;
     }
 
     public static byte[] outcome(StepOutcome outcome, Action action) {

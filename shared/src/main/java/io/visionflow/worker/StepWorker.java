@@ -13,7 +13,15 @@ import io.visionflow.task.Task;
 import io.visionflow.task.TaskCatalog;
 import io.visionflow.task.TaskRunners;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.flow.Problem;
+import io.visionflow.task.ModelSource;
+import io.visionflow.task.TaskException;
+import io.visionflow.task.onnx.ModelInspection;
+
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,6 +41,7 @@ public final class StepWorker {
     private final TaskRunners runners;
     private final ServiceCatalog services;
     private final Function<String, ImageStore> images;
+    private final ModelSource models;
 
     /**
      * @param runners  runners of the tasks steps call; onnx models are named by full blob key
@@ -41,15 +50,28 @@ public final class StepWorker {
      * @param images   the image store of an account: where the driver put the images
      */
     public StepWorker(TaskRunners runners, ServiceCatalog services, Function<String, ImageStore> images) {
+        this(runners, services, images, key -> {
+            throw new IOException("this worker inspects no models");
+        });
+    }
+
+    /** @param models the model files by full blob key, for inspections ({@link StepCodec#inspection}) */
+    public StepWorker(TaskRunners runners, ServiceCatalog services, Function<String, ImageStore> images,
+                      ModelSource models) {
         this.runners = runners;
         this.services = services;
         this.images = images;
+        this.models = models;
     }
 
     public byte[] handle(byte[] request) {
         StepCodec.Request step;
         try {
-            step = StepCodec.readRequest(request);
+            JsonNode root = StepCodec.tree(request);
+            if (StepCodec.operation(root).equals(StepCodec.INSPECT_MODEL)) {
+                return inspect(StepCodec.readInspection(root));
+            }
+            step = StepCodec.readRequest(root);
         } catch (StepFailure f) {
             LOG.log(System.Logger.Level.ERROR, f.getMessage());
             return StepCodec.failure(f);
@@ -68,6 +90,31 @@ public final class StepWorker {
         } catch (RuntimeException e) {
             // the same rule as the in-process driver: a fault in a step fails its record
             LOG.log(System.Logger.Level.ERROR, "step " + step.input().action().id() + " failed", e);
+            return StepCodec.failure(new StepFailure(500, "internal error: " + e, e));
+        }
+    }
+
+    /**
+     * Describes a model of the account and checks a task against it: what the API function, which
+     * has no ONNX Runtime, asks on upload and on task registration. A missing model is a 404, bytes
+     * ONNX Runtime refuses a 400.
+     */
+    private byte[] inspect(StepCodec.Inspection inspection) {
+        Path file;
+        try {
+            file = models.file(BlobModelSource.qualify(inspection.account(), inspection.model()));
+        } catch (IOException | RuntimeException e) {
+            return StepCodec.failure(new StepFailure(404, "model \"" + inspection.model() + "\" cannot be read: " + e.getMessage()));
+        }
+        try {
+            ObjectNode description = ModelInspection.describe(file);
+            List<Problem> problems = inspection.task() == null ? List.of()
+                    : ModelInspection.checkTask(ownModel(inspection.account(), inspection.task()), file);
+            return StepCodec.inspected(description, problems);
+        } catch (TaskException e) {
+            return StepCodec.failure(new StepFailure(e.status(), e.getMessage(), e));
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(System.Logger.Level.ERROR, "inspecting model " + inspection.model() + " failed", e);
             return StepCodec.failure(new StepFailure(500, "internal error: " + e, e));
         }
     }

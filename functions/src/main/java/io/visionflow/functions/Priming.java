@@ -1,0 +1,155 @@
+package io.visionflow.functions;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.visionflow.engine.Charge;
+import io.visionflow.engine.Frame;
+import io.visionflow.engine.StepContext;
+import io.visionflow.engine.StepInput;
+import io.visionflow.engine.StepOutcome;
+import io.visionflow.flow.FlowValidator;
+import io.visionflow.image.ImageDecoder;
+import io.visionflow.image.ImageException;
+import io.visionflow.image.ImageRef;
+import io.visionflow.service.ServiceCatalog;
+import io.visionflow.worker.StepCodec;
+import io.visionflow.worker.StepWorker;
+import org.crac.Context;
+import org.crac.Resource;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * SnapStart priming ({@code beforeCheckpoint}): builds the function's engine from its environment
+ * and runs the code paths of a request that touch no network — routing, auth refusal, the error
+ * envelope, event translation, flow parsing and validation, the step codec, image decoding — so
+ * their classes are loaded and Jackson's serializers built in the snapshot. It makes no AWS call,
+ * so no credentials, connections or DNS answers are captured; it creates no {@code java.util.Random}
+ * (request ids come from {@code SecureRandom}, which reads fresh entropy on every call).
+ */
+final class Priming {
+    private static final System.Logger LOG = System.getLogger(Priming.class.getName());
+    private static final String FLOW = """
+            {"name": "priming", "image_size": 512, "top_node": {"type": "list", "mode": "parallel", "actions": [
+              {"type": "recognition", "id": "r", "task": "t", "output_field": "label"},
+              {"type": "branch_selector", "id": "b", "task": "t", "field": "f", "branches": [
+                {"label": "x", "action": {"type": "detection", "id": "d", "task": "t", "output_field": "objects"}}]},
+              {"type": "object_selector", "id": "o", "task": "t",
+               "action": {"type": "service", "id": "s", "service": "dominant_colors", "output_field": "colours"}}]}}""";
+
+    private Priming() {
+    }
+
+    /** The API function's priming. */
+    static final class ApiResource implements Resource {
+        private final Supplier<io.visionflow.api.Api> api;
+
+        ApiResource(Supplier<io.visionflow.api.Api> api) {
+            this.api = api;
+        }
+
+        @Override
+        public void beforeCheckpoint(Context<? extends Resource> context) {
+            prime(api.get());
+        }
+
+        @Override
+        public void afterRestore(Context<? extends Resource> context) {
+        }
+    }
+
+    /** A worker function's priming. */
+    static final class Worker implements Resource {
+        private final Supplier<StepWorker> worker;
+
+        Worker(Supplier<StepWorker> worker) {
+            this.worker = worker;
+        }
+
+        @Override
+        public void beforeCheckpoint(Context<? extends Resource> context) {
+            prime(worker.get());
+        }
+
+        @Override
+        public void afterRestore(Context<? extends Resource> context) {
+        }
+    }
+
+    /** Primes an Api; returns the statuses it got (all 4xx: nothing here reaches a store). */
+    static List<Integer> prime(io.visionflow.api.Api api) {
+        common();
+        APIGatewayV2HTTPEvent event = new APIGatewayV2HTTPEvent();
+        event.setRawPath("/flows/v2/process");
+        event.setRawQueryString("priming=1");
+        event.setHeaders(Map.of("Content-Type", "application/json"));
+        event.setRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
+                .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod("POST").withPath("/flows/v2/process").build())
+                .build());
+        event.setBody("{\"flow\": \"priming\", \"records\": []}");
+        int unauthenticated = ApiHandler.toEvent(api.handle(ApiHandler.toRequest(event))).getStatusCode();
+        event.setRawPath("/v2/no-such-route");
+        int unknown = ApiHandler.toEvent(api.handle(ApiHandler.toRequest(event))).getStatusCode();
+        LOG.log(System.Logger.Level.INFO, "primed the API function ({0}, {1})", unauthenticated, unknown);
+        return List.of(unauthenticated, unknown);
+    }
+
+    /** Primes a worker with a step it refuses before any download (a reference to no image). */
+    static void prime(StepWorker worker) {
+        common();
+        worker.handle("{\"v\": 1}".getBytes(StandardCharsets.UTF_8));
+        loadOnnxRuntime();
+        LOG.log(System.Logger.Level.INFO, "primed the worker");
+    }
+
+    /** What every function runs: flow JSON, validation, the step codec both ways, image codecs. */
+    private static void common() {
+        try {
+            ObjectMapper json = new ObjectMapper();
+            FlowValidator validator = new FlowValidator(id -> Optional.empty(), id -> Optional.empty(),
+                    Set.of("dominant_colors"), FlowValidator.Limits.defaults());
+            validator.validate(json.readTree(FLOW), null);
+            var parsed = io.visionflow.flow.FlowParser.parse(json.readTree(FLOW));
+            ImageRef image = new ImageRef("priming/image/0", 1, 1);
+            StepInput input = new StepInput(parsed.definition().topNode(), JsonNodeFactory.instance.objectNode(),
+                    image, Frame.IDENTITY, image);
+            StepContext context = new StepContext("priming", id -> Optional.empty(), id -> Optional.empty(),
+                    task -> null, null, ServiceCatalog.empty());
+            StepCodec.readRequest(StepCodec.request(input, context));
+            StepCodec.outcome(StepCodec.outcome(StepOutcome.of(JsonNodeFactory.instance.objectNode(),
+                    List.of(new Charge("r", "t", 1))), input.action()), input.action());
+            BufferedImage pixel = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
+            for (String format : List.of("png", "jpeg")) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                ImageIO.write(pixel, format, out);
+                ImageDecoder.decode(out.toByteArray());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (ImageException | io.visionflow.engine.StepFailure e) {
+            throw new IllegalStateException("priming failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Loads ONNX Runtime's native library when the jar has it (the worker's; the API jar has not). */
+    private static void loadOnnxRuntime() {
+        try {
+            Class.forName("ai.onnxruntime.OrtEnvironment").getMethod("getEnvironment").invoke(null);
+        } catch (ClassNotFoundException e) {
+            // a jar without ONNX Runtime: nothing to load
+        } catch (ReflectiveOperationException | LinkageError e) {
+            LOG.log(System.Logger.Level.WARNING, "ONNX Runtime did not load at priming: " + e);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.visionflow.functions;
+
+import io.visionflow.image.BlobImageStore;
+import io.visionflow.service.ServiceCatalog;
+import io.visionflow.store.BlobModelSource;
+import io.visionflow.store.s3.S3BlobStore;
+import io.visionflow.task.BackendRunners;
+import io.visionflow.task.ModelSource;
+import io.visionflow.task.http.HttpTaskRunner;
+import io.visionflow.worker.StepWorker;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Builds a worker function's {@link StepWorker} from its environment: the bucket of models and
+ * images (models are copied to /tmp once per instance and their sessions kept while it is warm).
+ * A worker needs no table: the driver sends the task with the step.
+ */
+public final class WorkerEnvironment {
+    /** Intra-op threads of each model session; defaults to the vCPUs Lambda gives the function. */
+    public static final String ONNX_THREADS = "VISIONFLOW_ONNX_THREADS";
+
+    private WorkerEnvironment() {
+    }
+
+    public static StepWorker create(Map<String, String> env, ServiceCatalog services) {
+        String bucket = env.get(ApiEnvironment.BUCKET);
+        if (bucket == null || bucket.isBlank()) {
+            throw new IllegalStateException("environment variable " + ApiEnvironment.BUCKET + " is not set");
+        }
+        S3BlobStore blobs = new S3BlobStore(S3BlobStore.client(env), bucket,
+                Path.of(System.getProperty("java.io.tmpdir"), "visionflow-blobs"));
+        ModelSource models = BlobModelSource.byKey(blobs);
+        BackendRunners runners = new BackendRunners(models, threads(env), HttpTaskRunner.Settings.DEFAULTS);
+        BlobImageStore.Cache cache = new BlobImageStore.Cache();
+        return new StepWorker(runners, services, account -> new BlobImageStore(blobs, account, cache), models);
+    }
+
+    static int threads(Map<String, String> env) {
+        String value = env.get(ONNX_THREADS);
+        if (value == null || value.isBlank()) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= 1 && n <= 64) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalStateException("environment variable " + ONNX_THREADS + " must be a whole number from 1 to 64, found \"" + value + "\"");
+    }
+}

@@ -1,0 +1,37 @@
+package io.visionflow.functions;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Runs in a fresh JVM on a shaded worker jar (see {@link WorkerJarTest}): the Lambda constructor
+ * of the model worker, then one step per argument (a file with the step's JSON); prints
+ * {@code millis reply} per step and {@code # first-answer <ms since JVM start>}.
+ */
+public final class WorkerJarMain {
+    private WorkerJarMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ModelWorkerHandler handler = new ModelWorkerHandler();
+        long first = -1;
+        for (String file : args) {
+            byte[] step = Files.readAllBytes(Path.of(file));
+            long start = System.nanoTime();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            handler.handleRequest(new ByteArrayInputStream(step), out, null);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            if (first < 0) {
+                first = ProcessHandle.current().info().startInstant()
+                        .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L);
+            }
+            System.out.println(millis + " " + out.toString(StandardCharsets.UTF_8).replace('\n', ' '));
+        }
+        System.out.println("# first-answer " + first);
+        System.out.flush();
+        System.exit(0);
+    }
+}
