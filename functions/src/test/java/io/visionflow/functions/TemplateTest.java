@@ -1,6 +1,7 @@
 package io.visionflow.functions;
 
 import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import io.visionflow.store.dynamodb.DynamoStores;
 import io.visionflow.store.s3.S3BlobStore;
 import org.junit.jupiter.api.BeforeAll;
@@ -123,10 +124,29 @@ class TemplateTest {
                 Map.of("Fn::Join", List.of("-", List.of(Map.of("Ref", "P"), "q"))), Map.of("Ref", "AWS::NoValue"))));
     }
 
+    /**
+     * cfn-lint, with the SAM translator it bundles, expands the Serverless resources as CloudFormation
+     * would and checks every property against the resource specs. Skipped where it is not installed.
+     */
+    @Test
+    void cfnLintAcceptsTheTemplateWhereItIsInstalled() throws Exception {
+        Process probe;
+        try {
+            probe = new ProcessBuilder("cfn-lint", "--version").redirectErrorStream(true).start();
+        } catch (IOException e) {
+            assumeTrue(false, "cfn-lint is not installed");
+            return;
+        }
+        assumeTrue(probe.waitFor() == 0, "cfn-lint does not run here");
+        Process lint = new ProcessBuilder("cfn-lint", ROOT.resolve("template.yaml").toString()).redirectErrorStream(true).start();
+        String out = new String(lint.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(lint.waitFor()).as(out).isZero();
+    }
+
     // --- handlers --------------------------------------------------------------------------------
 
     @Test
-    void everyHandlerIsARequestHandlerInTheJarItsCodeUriNames() throws Exception {
+    void everyHandlerIsALambdaHandlerInTheJarItsCodeUriNames() throws Exception {
         assumeTrue(Boolean.getBoolean("visionflow.api.jar.phase"), "runs in the package phase, after the shade step");
         Map<String, Map<String, Object>> functions = resources(FUNCTION);
         assertThat(functions).isNotEmpty();
@@ -143,11 +163,13 @@ class TemplateTest {
                     ClassLoader.getPlatformClassLoader())) {
                 Class<?> c = Class.forName(className, false, jar);
                 Class<?> requestHandler = Class.forName(RequestHandler.class.getName(), false, jar);
-                assertThat(requestHandler.isAssignableFrom(c)).as(handler + " implements RequestHandler").isTrue();
+                Class<?> streamHandler = Class.forName(RequestStreamHandler.class.getName(), false, jar);
+                assertThat(requestHandler.isAssignableFrom(c) || streamHandler.isAssignableFrom(c))
+                        .as(handler + " implements RequestHandler or RequestStreamHandler").isTrue();
                 assertThat(Modifier.isAbstract(c.getModifiers())).isFalse();
                 assertThat(c.getConstructor()).as("Lambda needs a public no-arg constructor").isNotNull();
                 assertThat(List.of(c.getMethods())).anyMatch(m -> m.getName().equals(method)
-                        && m.getParameterCount() == 2);
+                        && m.getParameterCount() == (streamHandler.isAssignableFrom(c) ? 3 : 2));
             }
         }
     }
@@ -221,7 +243,8 @@ class TemplateTest {
             var e = m.entrySet().iterator().next();
             Object v = e.getValue();
             switch (String.valueOf(e.getKey())) {
-                case "Ref" -> check(String.valueOf(v), Set.of(), defined, problems, count);
+                // SAM's Func.Alias / Func.Version name the alias and version AutoPublishAlias makes
+                case "Ref" -> check(String.valueOf(v).replaceFirst("\\.(Alias|Version)$", ""), Set.of(), defined, problems, count);
                 case "Fn::GetAtt" -> {
                     String target = v instanceof List<?> l ? String.valueOf(l.get(0)) : String.valueOf(v).split("\\.")[0];
                     check(target, Set.of(), defined, problems, count);
@@ -263,7 +286,7 @@ class TemplateTest {
     // --- least privilege -------------------------------------------------------------------------
 
     @Test
-    void everyFunctionMayUseExactlyTheTablesAndBucketOfItsEnvironment() {
+    void everyFunctionMayUseExactlyTheTablesBucketAndFunctionsOfItsEnvironment() {
         Map<String, String> tableNames = tableNameTemplates();
         for (var f : resources(FUNCTION).entrySet()) {
             Map<String, Object> p = props(f.getValue());
@@ -290,8 +313,22 @@ class TemplateTest {
                 expectedBuckets.add(refTarget(bucket));
             }
 
+            // the worker functions it invokes: their alias (the SnapStart snapshot), never $LATEST
+            Set<String> expectedFunctions = new TreeSet<>();
+            for (String variable : List.of(LambdaStepInvoker.MODEL_WORKER, LambdaStepInvoker.SERVICE_WORKER)) {
+                Object worker = env.get(variable);
+                if (worker != null) {
+                    String ref = refTarget(worker);
+                    assertThat(ref).as(f.getKey() + " " + variable).endsWith(".Alias");
+                    String target = ref.substring(0, ref.length() - ".Alias".length());
+                    assertThat(resources(FUNCTION)).as(f.getKey() + " " + variable).containsKey(target);
+                    expectedFunctions.add(target);
+                }
+            }
+
             Set<String> tables = new TreeSet<>();
             Set<String> buckets = new TreeSet<>();
+            Set<String> functions = new TreeSet<>();
             @SuppressWarnings("unchecked")
             List<Object> policies = (List<Object>) p.getOrDefault("Policies", List.of());
             for (Object policy : policies) {
@@ -305,11 +342,13 @@ class TemplateTest {
                 switch (String.valueOf(e.getKey())) {
                     case "DynamoDBCrudPolicy", "DynamoDBReadPolicy" -> tables.add(refTarget(args.get("TableName")));
                     case "S3CrudPolicy", "S3ReadPolicy" -> buckets.add(refTarget(args.get("BucketName")));
+                    case "LambdaInvokePolicy" -> functions.add(refTarget(args.get("FunctionName")));
                     default -> throw new AssertionError(f.getKey() + ": unchecked policy " + e.getKey());
                 }
             }
             assertThat(tables).as(f.getKey() + " table policies").isEqualTo(expectedTables);
             assertThat(buckets).as(f.getKey() + " bucket policies").isEqualTo(expectedBuckets);
+            assertThat(functions).as(f.getKey() + " invoke policies").isEqualTo(expectedFunctions);
             for (String b : buckets) {
                 assertThat(resources(BUCKET)).containsKey(b);
             }
