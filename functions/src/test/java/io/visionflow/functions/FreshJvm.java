@@ -34,11 +34,17 @@ final class FreshJvm {
 
     static Result run(Path jar, Class<?> main, Map<String, String> env, List<String> args, Path tmp)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp", jar + File.pathSeparator + launcherOnly(tmp, main),
-                main.getName()));
+        return run(jar, main, env, args, tmp, List.of());
+    }
+
+    /** @param jvmFlags options before the class path, as Lambda's JAVA_TOOL_OPTIONS would add them */
+    static Result run(Path jar, Class<?> main, Map<String, String> env, List<String> args, Path tmp,
+                      List<String> jvmFlags) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("--enable-native-access=ALL-UNNAMED");
+        command.addAll(jvmFlags);
+        command.addAll(List.of("-cp", jar + File.pathSeparator + launcherOnly(tmp, main), main.getName()));
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(env);
