@@ -62,15 +62,6 @@ final class CssColors {
 
     /** The name of the CSS colour nearest to {@code lab}. */
     static String nearest(double[] lab) {
-        int best = 0;
-        double bestDistance = Double.MAX_VALUE;
-        for (int i = 0; i < LABS.length; i++) {
-            double d = Lab.distance2(lab, LABS[i]);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = i;
-            }
-        }
-        return NAMES[best];
+        return NAMES[Lab.nearest(LABS, lab)];
     }
 }

@@ -128,7 +128,7 @@ final class DominantColors implements ImageService {
         for (int iteration = 0; iteration < ITERATIONS; iteration++) {
             boolean changed = iteration == 0;
             for (int j = 0; j < n; j++) {
-                int nearest = nearest(centres, lab[j]);
+                int nearest = Lab.nearest(centres, lab[j]);
                 if (nearest != assigned[j]) {
                     assigned[j] = nearest;
                     changed = true;
@@ -201,18 +201,5 @@ final class DominantColors implements ImageService {
             }
         }
         return p.length - 1;
-    }
-
-    private static int nearest(double[][] centres, double[] point) {
-        int best = 0;
-        double bestDistance = Double.MAX_VALUE;
-        for (int c = 0; c < centres.length; c++) {
-            double d = Lab.distance2(point, centres[c]);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = c;
-            }
-        }
-        return best;
     }
 }

@@ -49,6 +49,20 @@ final class Lab {
         return dl * dl + da * da + db * db;
     }
 
+    /** The index of the point of {@code candidates} nearest to {@code point} (the first of equals). */
+    static int nearest(double[][] candidates, double[] point) {
+        int best = 0;
+        double bestDistance = Double.MAX_VALUE;
+        for (int i = 0; i < candidates.length; i++) {
+            double d = distance2(point, candidates[i]);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = i;
+            }
+        }
+        return best;
+    }
+
     private static double f(double t) {
         return t > 216.0 / 24389 ? Math.cbrt(t) : (24389.0 / 27 * t + 16) / 116;
     }

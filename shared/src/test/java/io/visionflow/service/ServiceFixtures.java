@@ -3,6 +3,7 @@ package io.visionflow.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.task.onnx.Photos;
 
 import javax.imageio.ImageIO;
 import java.awt.Color;
@@ -12,7 +13,6 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Base64;
 
@@ -23,15 +23,9 @@ final class ServiceFixtures {
     private ServiceFixtures() {
     }
 
+    /** A photo of test resources {@code photos/} (see SOURCES.md there). */
     static BufferedImage photo(String name) {
-        try (InputStream in = ServiceFixtures.class.getResourceAsStream("/photos/" + name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing test photo " + name);
-            }
-            return ImageIO.read(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Photos.load(name);
     }
 
     static ObjectNode params(String json) {
