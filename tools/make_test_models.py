@@ -163,12 +163,44 @@ def grid_detector():
          "grid of 32px cells, rows 4-19 the 4x4 grid of 16px cells, row-major")
 
 
+def pixel_shuffle_x2():
+    """A 2x super-resolution model of the usual shape (convolution to 4 sub-pixel channels per
+    colour, then DepthToSpace), with weights that make each output 2x2 block a fixed mix of the
+    pixel and its right, lower and lower-right neighbours (zero outside the image)."""
+    subpixels = {
+        (0, 0): {(1, 1): 1.0},
+        (0, 1): {(1, 1): 0.5, (1, 2): 0.5},
+        (1, 0): {(1, 1): 0.5, (2, 1): 0.5},
+        (1, 1): {(1, 1): 0.25, (1, 2): 0.25, (2, 1): 0.25, (2, 2): 0.25},
+    }
+    weights = np.zeros((12, 3, 3, 3), dtype=np.float32)
+    for c in range(3):
+        for (i, j), taps in subpixels.items():
+            for (ky, kx), w in taps.items():
+                # DepthToSpace mode CRD: output channel c, sub-pixel (i, j) reads input channel c*4 + i*2 + j
+                weights[c * 4 + i * 2 + j, c, ky, kx] = w
+    nodes = [
+        helper.make_node("Conv", ["image", "W"], ["features"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("DepthToSpace", ["features"], ["upscaled"], blocksize=2, mode="CRD"),
+    ]
+    graph = helper.make_graph(
+        nodes, "pixel_shuffle_x2",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, "h", "w"])],
+        [helper.make_tensor_value_info("upscaled", TensorProto.FLOAT, [1, 3, "h2", "w2"])],
+        initializer=[const("W", weights)])
+    save(graph, "pixel_shuffle_x2.onnx",
+         "upscaled [1,3,2h,2w] from image [1,3,h,w] (RGB in [0,1]): out(2y+i, 2x+j) = p(y,x) for (0,0), "
+         "(p(y,x)+p(y,x+1))/2 for (0,1), (p(y,x)+p(y+1,x))/2 for (1,0), the mean of the four for (1,1); "
+         "p = 0 outside the image")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     mean_colour()
     brightness()
     top_bottom()
     grid_detector()
+    pixel_shuffle_x2()
     return 0
 
 

@@ -16,6 +16,7 @@ import io.visionflow.image.AddressPolicy;
 import io.visionflow.image.HttpUrlFetcher;
 import io.visionflow.image.ImageLimits;
 import io.visionflow.image.RecordImageSource;
+import io.visionflow.service.BuiltinServices;
 import io.visionflow.task.BackendRunners;
 import io.visionflow.task.Task;
 import io.visionflow.task.onnx.PretrainedModels;
@@ -103,11 +104,13 @@ public final class Main {
         return tasks;
     }
 
-    private static Engine engine(Map<String, Task> tasks, Map<String, FlowDefinition> flows, BackendRunners runners) {
+    private static Engine engine(Map<String, Task> tasks, Map<String, FlowDefinition> flows, BackendRunners runners,
+                                 BuiltinServices services) {
         return Engine.create(c -> {
             c.tasks = id -> Optional.ofNullable(tasks.get(id));
             c.flows = id -> Optional.ofNullable(flows.get(id));
             c.runners = runners;
+            c.services = services.catalog();
             // the local tool may read images from this machine's own servers
             c.loader = new ImageRecordLoader(new RecordImageSource(new HttpUrlFetcher(AddressPolicy.ALLOW_ALL)),
                     ImageLimits.defaults());
@@ -146,7 +149,8 @@ public final class Main {
         String requestId = UUID.randomUUID().toString();
         Map<String, FlowDefinition> flows = new HashMap<>();
         try (BackendRunners runners = new BackendRunners(PretrainedModels.modelSource());
-             Engine engine = engine(pretrainedTasks(), flows, runners)) {
+             BuiltinServices services = BuiltinServices.open(PretrainedModels.modelSource());
+             Engine engine = engine(pretrainedTasks(), flows, runners, services)) {
             FlowValidator.Validation v = engine.validate(flowJson, "cli");
             if (!v.valid()) {
                 out.println(JSON.writeValueAsString(Envelope.error(400, "the flow is not valid", requestId, v.problems())));
@@ -165,7 +169,8 @@ public final class Main {
     private static int validate(Path flowFile, PrintStream out) throws IOException {
         FlowValidator.Validation v;
         try (BackendRunners runners = new BackendRunners(PretrainedModels.modelSource());
-             Engine engine = engine(pretrainedTasks(), Map.of(), runners)) {
+             BuiltinServices services = BuiltinServices.open(PretrainedModels.modelSource());
+             Engine engine = engine(pretrainedTasks(), Map.of(), runners, services)) {
             v = engine.validate(JSON.readTree(flowFile.toFile()), null);
         }
         if (v.valid()) {

@@ -4,6 +4,7 @@ import io.visionflow.store.BlobModelSource;
 
 import io.visionflow.api.Api;
 import io.visionflow.local.store.SqliteStores;
+import io.visionflow.service.BuiltinServices;
 import io.visionflow.task.BackendRunners;
 import io.visionflow.task.onnx.PretrainedModels;
 
@@ -22,13 +23,14 @@ final class ServeCommand {
     static final String DEFAULT_DATA = "visionflow-data";
 
     /** A running local server and what it holds open, closed in reverse order. */
-    record Running(LocalServer server, LocalAccount account, Api api, BackendRunners runners, SqliteStores stores)
-            implements AutoCloseable {
+    record Running(LocalServer server, LocalAccount account, Api api, BackendRunners runners, BuiltinServices services,
+                   SqliteStores stores) implements AutoCloseable {
         @Override
         public void close() {
             server.close();
             api.close();
             runners.close();
+            services.close();
             stores.close();
         }
     }
@@ -62,6 +64,7 @@ final class ServeCommand {
             throws IOException {
         SqliteStores stores = SqliteStores.open(dataDir);
         BackendRunners runners = null;
+        BuiltinServices services = null;
         Api api = null;
         try {
             LocalAccount account = LocalAccount.open(stores.stores(), dataDir, envToken);
@@ -71,10 +74,14 @@ final class ServeCommand {
                 }
             }
             runners = new BackendRunners(new BlobModelSource(stores.blobs(), account.id()));
+            // the services' models (and any super-resolution model for upscale) come from the models directory
+            services = BuiltinServices.open(PretrainedModels.modelSource());
             BackendRunners r = runners;
+            BuiltinServices s = services;
             api = Api.create(c -> {
                 c.stores = stores.stores();
                 c.runners = r;
+                c.services = s.catalog();
             });
             Api a = api;
             LocalServer server = LocalServer.start(c -> {
@@ -89,13 +96,16 @@ final class ServeCommand {
                 out.println("re-enqueued " + recovered + " unfinished async request(s)");
             }
             banner(out, server, account, dataDir, demo);
-            return new Running(server, account, api, runners, stores);
+            return new Running(server, account, api, runners, services, stores);
         } catch (IOException | RuntimeException e) {
             if (api != null) {
                 api.close();
             }
             if (runners != null) {
                 runners.close();
+            }
+            if (services != null) {
+                services.close();
             }
             stores.close();
             throw e;

@@ -48,6 +48,21 @@ class MainTest {
     }
 
     @Test
+    void runHasTheBuiltinServices(@TempDir Path dir) throws IOException {
+        Path flow = dir.resolve("flow.json");
+        Files.writeString(flow, """
+                {"name": "services", "top_node": {"type": "list", "actions": [
+                  {"type": "service", "service": "read_text", "output_field": "text"},
+                  {"type": "service", "service": "dominant_colors", "output_field": "colours", "params": {"count": 2}}]}}""");
+        Path notice = Path.of("src/main/resources/samples/notice.png");
+        assertThat(run("run", flow.toString(), notice.toString())).isZero();
+        JsonNode response = response();
+        assertThat(response.at("/records/0/text/lines").size()).isGreaterThanOrEqualTo(2);
+        assertThat(response.at("/records/0/colours/colors")).hasSize(2);
+        assertThat(response.at("/statistics/credits").asInt()).isEqualTo(2 + 1);
+    }
+
+    @Test
     void runReportsAnInvalidFlowWithPathsAndAMissingImageAsARecordError(@TempDir Path dir) throws IOException {
         Path flow = dir.resolve("flow.json");
         Files.writeString(flow, """

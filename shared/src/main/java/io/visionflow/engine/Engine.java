@@ -67,7 +67,7 @@ public final class Engine implements AutoCloseable {
 
     /** A validator over one account's tasks and flows. */
     public FlowValidator validator(TaskCatalog tasks, FlowCatalog flows) {
-        return new FlowValidator(tasks, flows, config.services.names(), config.limits);
+        return new FlowValidator(tasks, flows, config.services, config.limits);
     }
 
     /** Parses and validates flow JSON; {@code selfId} is the id of the flow being saved, null for a new one. */

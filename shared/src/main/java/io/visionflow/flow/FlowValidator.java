@@ -1,6 +1,8 @@
 package io.visionflow.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.task.Task;
 import io.visionflow.task.TaskCatalog;
 import io.visionflow.task.TaskKind;
@@ -28,7 +30,7 @@ public final class FlowValidator {
 
     private final TaskCatalog tasks;
     private final FlowCatalog flows;
-    private final Set<String> services;
+    private final ServiceRules services;
     private final Limits limits;
 
     /** Structural limits of a flow definition. */
@@ -39,9 +41,14 @@ public final class FlowValidator {
     }
 
     public FlowValidator(TaskCatalog tasks, FlowCatalog flows, Set<String> services, Limits limits) {
+        this(tasks, flows, ServiceRules.named(services), limits);
+    }
+
+    /** A validator that also checks each service action's {@code params} with the service's own rules. */
+    public FlowValidator(TaskCatalog tasks, FlowCatalog flows, ServiceRules services, Limits limits) {
         this.tasks = tasks;
         this.flows = flows;
-        this.services = Set.copyOf(services);
+        this.services = services;
         this.limits = limits;
     }
 
@@ -157,9 +164,16 @@ public final class FlowValidator {
                 case ObjectSelector a -> objectSelector(a, path, scope, recordScope, depth);
                 case NestedFlow a -> nested(a, path, scope, recordScope, depth);
                 case ServiceCall a -> {
-                    if (a.service() != null && !services.contains(a.service())) {
+                    Set<String> names = services.names();
+                    if (a.service() != null && !names.contains(a.service())) {
                         problem(path + ".service", "unknown service \"" + a.service() + "\" (available: "
-                                + (services.isEmpty() ? "none" : String.join(", ", services.stream().sorted().toList())) + ")");
+                                + (names.isEmpty() ? "none" : String.join(", ", names.stream().sorted().toList())) + ")");
+                    } else if (a.service() != null) {
+                        ObjectNode params = a.params() == null ? JsonNodeFactory.instance.objectNode() : a.params();
+                        for (Problem p : services.check(a.service(), params)) {
+                            String sub = p.path().isEmpty() || p.path().startsWith("[") ? p.path() : "." + p.path();
+                            problem(path + ".params" + sub, p.message());
+                        }
                     }
                     write(scope, recordScope, a.outputField(), path + ".output_field", null);
                 }

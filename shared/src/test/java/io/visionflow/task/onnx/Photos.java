@@ -12,11 +12,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /** Test images: the photos in test resources and text rendered with Java2D. */
-final class Photos {
+public final class Photos {
     private Photos() {
     }
 
-    static BufferedImage load(String name) {
+    public static BufferedImage load(String name) {
         try (InputStream in = Photos.class.getResourceAsStream("/photos/" + name)) {
             if (in == null) {
                 throw new IllegalStateException("missing test photo " + name);
