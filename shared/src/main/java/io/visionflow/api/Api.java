@@ -3,11 +3,11 @@ package io.visionflow.api;
 import io.visionflow.engine.Engine;
 import io.visionflow.engine.ImageRecordLoader;
 import io.visionflow.flow.FlowValidator;
-import io.visionflow.image.AddressPolicy;
 import io.visionflow.image.HttpUrlFetcher;
 import io.visionflow.image.ImageLimits;
 import io.visionflow.image.RecordImageSource;
 import io.visionflow.image.UrlFetcher;
+import io.visionflow.net.OutboundPolicy;
 import io.visionflow.request.AsyncRequests;
 import io.visionflow.request.InProcessRequestQueue;
 import io.visionflow.request.RequestQueue;
@@ -39,7 +39,13 @@ public final class Api implements AutoCloseable {
         public Stores stores;
         public TaskRunners runners;
         public ServiceCatalog services = ServiceCatalog.empty();
-        public UrlFetcher fetcher = new HttpUrlFetcher(AddressPolicy.ALLOW_ALL);
+        /**
+         * Which addresses {@code _url} images, webhooks and registered http tasks may reach (DESIGN
+         * section 5): public only, unless {@code VISIONFLOW_ALLOW_LOOPBACK=true}.
+         */
+        public OutboundPolicy outbound = OutboundPolicy.fromEnvironment();
+        /** Null: an {@link HttpUrlFetcher} under {@link #outbound}. */
+        public UrlFetcher fetcher;
         public ImageLimits imageLimits = ImageLimits.defaults();
         public FlowValidator.Limits flowLimits = FlowValidator.Limits.defaults();
         public int maxRecords = 10;
@@ -55,8 +61,6 @@ public final class Api implements AutoCloseable {
         /** Where async requests wait; null for an in-process queue sized by {@code async}. */
         public RequestQueue.Factory queue;
         public WebhookSender.Options webhooks = WebhookSender.Options.defaults();
-        /** Which webhook endpoints may be called (DESIGN section 5, the same rules as {@code _url}). */
-        public AddressPolicy webhookPolicy = AddressPolicy.ALLOW_ALL;
     }
 
     private final Config config;
@@ -70,7 +74,8 @@ public final class Api implements AutoCloseable {
         this.engine = Engine.create(c -> {
             c.runners = config.runners;
             c.services = config.services;
-            c.loader = new ImageRecordLoader(new RecordImageSource(config.fetcher), config.imageLimits);
+            c.loader = new ImageRecordLoader(new RecordImageSource(
+                    config.fetcher != null ? config.fetcher : new HttpUrlFetcher(config.outbound)), config.imageLimits);
             c.maxConcurrency = config.maxConcurrency;
             c.deadline = config.deadline;
             c.limits = config.flowLimits;
@@ -78,7 +83,7 @@ public final class Api implements AutoCloseable {
         FlowsEndpoints flows = new FlowsEndpoints(this);
         flows.register(routes);
         new ProcessEndpoints(this, flows).register(routes);
-        this.webhooks = new WebhookSender(config.webhooks, config.webhookPolicy);
+        this.webhooks = new WebhookSender(config.webhooks, config.outbound);
         RequestQueue.Factory queue = config.queue != null ? config.queue : InProcessRequestQueue.factory(
                 config.async.workers(), config.async.queueCapacity(), config.async.redeliveryDelay());
         this.requests = new AsyncRequests(config.stores, engine, webhooks, queue, config.async, config.clock);

@@ -177,7 +177,7 @@ final class TasksEndpoints {
             }
             case io.visionflow.task.HttpBackend b -> {
                 try {
-                    new HttpTaskRunner(task);
+                    new HttpTaskRunner(task, HttpTaskRunner.Settings.DEFAULTS.withPolicy(api.config().outbound)).close();
                 } catch (IllegalArgumentException e) {
                     problems.add(new Problem(e.getMessage().startsWith("header") ? "backend.headers" : "backend.url", e.getMessage()));
                 }

@@ -82,6 +82,7 @@ final class ConnectTunnel implements AutoCloseable {
                 toClient.write(status(e instanceof SocketTimeoutException ? "504 Gateway Timeout" : "502 Bad Gateway"));
                 return;
             }
+            connectFailure = null;
             client.setSoTimeout(0);
             toClient.write(ESTABLISHED);
             toClient.flush();

@@ -3,9 +3,11 @@ package io.visionflow.net;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -33,17 +35,29 @@ public final class OutboundPolicy {
         InetAddress[] resolve(String host) throws UnknownHostException;
     }
 
-    private final boolean allowPrivate;
+    private final Set<AddressClassifier.Kind> allowed;
     private final Resolver resolver;
 
-    private OutboundPolicy(boolean allowPrivate, Resolver resolver) {
-        this.allowPrivate = allowPrivate;
+    private OutboundPolicy(Set<AddressClassifier.Kind> allowed, Resolver resolver) {
+        this.allowed = Set.copyOf(allowed);
         this.resolver = Objects.requireNonNull(resolver, "resolver");
     }
 
     /** The production rule: public addresses only. */
     public static OutboundPolicy publicOnly() {
-        return new OutboundPolicy(false, InetAddress::getAllByName);
+        return new OutboundPolicy(Set.of(), InetAddress::getAllByName);
+    }
+
+    /**
+     * Public addresses and the given kinds, which may only be {@code LOOPBACK} and {@code PRIVATE}:
+     * nothing opens the way to metadata services or link-local addresses.
+     */
+    public static OutboundPolicy publicAnd(AddressClassifier.Kind... kinds) {
+        Set<AddressClassifier.Kind> allowed = Set.of(kinds);
+        if (!Set.of(AddressClassifier.Kind.LOOPBACK, AddressClassifier.Kind.PRIVATE).containsAll(allowed)) {
+            throw new IllegalArgumentException("only loopback and private addresses can be allowed, not " + allowed);
+        }
+        return new OutboundPolicy(allowed, InetAddress::getAllByName);
     }
 
     /** Development only: loopback and private networks too. Logged as a warning once per process. */
@@ -52,7 +66,7 @@ public final class OutboundPolicy {
             LOG.log(System.Logger.Level.WARNING, "OUTBOUND REQUESTS MAY REACH LOOPBACK AND PRIVATE ADDRESSES"
                     + " (" + ALLOW_LOOPBACK_ENV + "=true): for local development and tests only, never in production");
         }
-        return new OutboundPolicy(true, InetAddress::getAllByName);
+        return publicAnd(AddressClassifier.Kind.LOOPBACK, AddressClassifier.Kind.PRIVATE);
     }
 
     /** {@link #allowingPrivate()} when {@code VISIONFLOW_ALLOW_LOOPBACK=true}, else {@link #publicOnly()}. */
@@ -67,20 +81,18 @@ public final class OutboundPolicy {
 
     /** The same rule with another resolver. */
     public OutboundPolicy withResolver(Resolver resolver) {
-        return new OutboundPolicy(allowPrivate, resolver);
+        return new OutboundPolicy(allowed, resolver);
     }
 
+    /** True when loopback or private addresses pass: a development setting. */
     public boolean allowsPrivate() {
-        return allowPrivate;
+        return !allowed.isEmpty();
     }
 
     /** Null when {@code address} may be reached, else why not. */
     public AddressClassifier.Kind refusal(InetAddress address) {
         AddressClassifier.Kind kind = AddressClassifier.classify(address);
-        if (kind == null || allowPrivate && (kind == AddressClassifier.Kind.LOOPBACK || kind == AddressClassifier.Kind.PRIVATE)) {
-            return null;
-        }
-        return kind;
+        return kind == null || allowed.contains(kind) ? null : kind;
     }
 
     /**
@@ -91,6 +103,11 @@ public final class OutboundPolicy {
      * @throws UnknownHostException    when the name does not resolve
      */
     public InetAddress resolve(URI target) throws RefusedAddressException, UnknownHostException {
+        return resolveAll(target).get(0);
+    }
+
+    /** Like {@link #resolve}, with every address the name has, all checked. */
+    public List<InetAddress> resolveAll(URI target) throws RefusedAddressException, UnknownHostException {
         String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
             throw new RefusedAddressException("must be an http or https URL, not "
@@ -117,11 +134,11 @@ public final class OutboundPolicy {
                         + ", a " + kind.text() + " address");
             }
         }
-        return addresses[0];
+        return List.of(addresses);
     }
 
     @Override
     public String toString() {
-        return allowPrivate ? "public, loopback and private addresses" : "public addresses only";
+        return allowed.isEmpty() ? "public addresses only" : "public addresses and " + allowed;
     }
 }

@@ -131,6 +131,23 @@ public final class PinnedClient implements AutoCloseable {
         return uri.getPort() >= 0 ? uri.getPort() : uri.getScheme().equalsIgnoreCase("https") ? 443 : 80;
     }
 
+    /**
+     * Stops taking requests but lets those in flight finish (up to {@code grace}), then closes: for
+     * a client replaced while other threads may still be using it.
+     */
+    public void retire(Duration grace) {
+        client.shutdown();
+        Thread.ofVirtual().name("pinned-client-retire").start(() -> {
+            try {
+                client.awaitTermination(grace);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                close();
+            }
+        });
+    }
+
     @Override
     public void close() {
         client.shutdownNow();
