@@ -49,6 +49,8 @@ public final class Api implements AutoCloseable {
         public ImageLimits imageLimits = ImageLimits.defaults();
         public FlowValidator.Limits flowLimits = FlowValidator.Limits.defaults();
         public int maxRecords = 10;
+        /** Labels of one task. */
+        public int maxLabels = 1000;
         public long maxBodyBytes = 64L * 1024 * 1024;
         /** Largest ONNX model {@code POST /models/v2/model/} accepts. */
         public long maxModelBytes = 256L * 1024 * 1024;

@@ -141,7 +141,7 @@ final class TasksEndpoints {
 
     /** @param previous the stored task on an update, null on a create */
     private Task parse(Call call, TaskKind kind, ObjectNode body, String id, Task previous) {
-        TaskJson json = new TaskJson(call.account(), kind, this::modelExists)
+        TaskJson json = new TaskJson(call.account(), kind, this::modelExists, api.config().maxLabels)
                 .keepingHeaders(previous == null ? null : previous.backend());
         Task task = json.parse(body, id, previous == null ? List.of() : previous.labels());
         if (task != null) {
