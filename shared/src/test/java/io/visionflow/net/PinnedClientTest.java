@@ -34,6 +34,7 @@ import javax.net.ssl.TrustManagerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Real servers on loopback, reached through names that only the test's resolver knows: if the
@@ -56,8 +57,13 @@ class PinnedClientTest {
     static void start() throws Exception {
         plain = server(HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0), "checked");
         // the same port on another loopback address: where a second DNS answer would have led
-        other = server(HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.2"),
-                plain.getAddress().getPort()), 0), "rebound");
+        // (Linux routes all of 127/8 to loopback; elsewhere the test that needs it is skipped)
+        try {
+            other = server(HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.2"),
+                    plain.getAddress().getPort()), 0), "rebound");
+        } catch (IOException e) {
+            other = null;
+        }
         KeyStore keys = certificate("pinned.test");
         KeyManagerFactory km = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         km.init(keys, PASSWORD);
@@ -120,7 +126,9 @@ class PinnedClientTest {
     @AfterAll
     static void stop() {
         plain.stop(0);
-        other.stop(0);
+        if (other != null) {
+            other.stop(0);
+        }
         tls.stop(0);
     }
 
@@ -157,6 +165,7 @@ class PinnedClientTest {
     void aNameTheJvmResolvesDifferentlyStillReachesOnlyTheCheckedAddress() throws Exception {
         // localhost is 127.0.0.1 to the JVM; the policy's resolver says 127.0.0.2, as a rebinding DNS
         // server would on its second answer. The connection must follow the checked answer.
+        assumeTrue(other != null, "127.0.0.2 cannot be bound here");
         int port = plain.getAddress().getPort();
         URI url = URI.create("http://localhost:" + port + "/");
         try (PinnedClient client = PinnedClient.open(url, resolving("127.0.0.2", new AtomicInteger()),
