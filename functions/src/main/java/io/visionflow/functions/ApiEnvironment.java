@@ -2,6 +2,8 @@ package io.visionflow.functions;
 
 import io.visionflow.api.Api;
 import io.visionflow.image.BlobImageStore;
+import io.visionflow.net.OutboundPolicy;
+import io.visionflow.task.http.HttpTaskRunner;
 import io.visionflow.store.dynamodb.DynamoStores;
 import io.visionflow.store.s3.S3BlobStore;
 import io.visionflow.worker.RemoteModelChecks;
@@ -42,9 +44,12 @@ public final class ApiEnvironment {
                 Path.of(System.getProperty("java.io.tmpdir"), "visionflow-blobs"));
         int maxRecords = maxRecords(env);
         Map<WorkerKind, String> workers = workers(env);
+        // public addresses only, unless VISIONFLOW_ALLOW_LOOPBACK=true (never set by template.yaml)
+        OutboundPolicy outbound = OutboundPolicy.fromEnvironment(env);
         return Api.create(c -> {
             c.stores = dynamo.stores(blobs);
-            c.runners = new HttpOnlyRunners();
+            c.outbound = outbound;
+            c.runners = new HttpOnlyRunners(HttpTaskRunner.Settings.DEFAULTS.withPolicy(outbound));
             c.maxRecords = maxRecords;
             c.deadline = DEADLINE;
             if (!workers.isEmpty()) {

@@ -1,6 +1,7 @@
 package io.visionflow.functions;
 
 import io.visionflow.image.BlobImageStore;
+import io.visionflow.net.OutboundPolicy;
 import io.visionflow.service.ServiceCatalog;
 import io.visionflow.store.BlobModelSource;
 import io.visionflow.store.s3.S3BlobStore;
@@ -32,7 +33,7 @@ public final class WorkerEnvironment {
         S3BlobStore blobs = new S3BlobStore(S3BlobStore.client(env), bucket,
                 Path.of(System.getProperty("java.io.tmpdir"), "visionflow-blobs"));
         ModelSource models = BlobModelSource.byKey(blobs);
-        BackendRunners runners = new BackendRunners(models, threads(env), HttpTaskRunner.Settings.DEFAULTS);
+        BackendRunners runners = new BackendRunners(models, threads(env), HttpTaskRunner.Settings.DEFAULTS.withPolicy(OutboundPolicy.fromEnvironment(env)));
         BlobImageStore.Cache cache = new BlobImageStore.Cache();
         return new StepWorker(runners, services, account -> new BlobImageStore(blobs, account, cache), models);
     }

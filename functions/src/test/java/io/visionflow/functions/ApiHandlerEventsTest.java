@@ -62,7 +62,8 @@ class ApiHandlerEventsTest {
         stores = dynamo.stores(new S3BlobStore(s3, bucket, cache));
         api = Api.create(c -> {
             c.stores = stores;
-            c.runners = new HttpOnlyRunners();
+            c.runners = Loopback.runners();
+            c.outbound = Loopback.POLICY;
         });
         handler = new ApiHandler(api);
 

@@ -100,7 +100,10 @@ class ApiHandlerTest {
     void httpTasksGetOneRunnerEach() throws Exception {
         var http = new Task("t2", "garment", TaskKind.CLASSIFICATION, List.of(),
                 new HttpBackend("http://127.0.0.1:9/classify", Map.of(), null));
-        var runners = new HttpOnlyRunners();
+        var runners = Loopback.runners();
         assertThat(runners.runnerFor(http)).isSameAs(runners.runnerFor(http));
+        // by default (public addresses only) the same task is refused
+        assertThatThrownBy(() -> new HttpOnlyRunners().runnerFor(http))
+                .hasMessageContaining("loopback");
     }
 }

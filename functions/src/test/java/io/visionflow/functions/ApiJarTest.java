@@ -75,6 +75,7 @@ class ApiJarTest {
             env.put("AWS_REGION", "us-east-1");
             env.put(ApiEnvironment.DYNAMODB_ENDPOINT, AwsEmulators.dynamoEndpoint().toString());
             env.put(S3BlobStore.ENDPOINT_VARIABLE, AwsEmulators.s3Endpoint().toString());
+            env.put(Loopback.ENV, "true"); // the model servers of these tests listen on loopback
             return new Deployment(stores, token, env);
         }
 
@@ -96,7 +97,8 @@ class ApiJarTest {
         try (FakeModelServer model = FakeModelServer.start().classify("/classify", Map.of("Shirt", 0.7, "Pants", 0.3));
              Api api = Api.create(c -> {
                  c.stores = d.stores();
-                 c.runners = new HttpOnlyRunners();
+                 c.runners = Loopback.runners();
+                 c.outbound = Loopback.POLICY;
              })) {
             // the task and flow are made here, the child process only reads them from the tables
             Map<String, String> values = new HashMap<>(Map.of("TOKEN", d.token(), "MODEL_URL", model.url(""),

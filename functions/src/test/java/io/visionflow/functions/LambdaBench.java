@@ -85,7 +85,8 @@ public final class LambdaBench {
         try (FakeModelServer model = FakeModelServer.start().classify("/classify", Map.of("Shirt", 0.7, "Pants", 0.3));
              Api api = Api.create(c -> {
                  c.stores = d.stores();
-                 c.runners = new HttpOnlyRunners();
+                 c.runners = Loopback.runners();
+                 c.outbound = Loopback.POLICY;
              })) {
             Map<String, String> values = new HashMap<>(Map.of("TOKEN", d.token(), "MODEL_URL", model.url(""),
                     "IMAGE_BASE64", ApiHandlerEventsTest.png()));

@@ -12,10 +12,11 @@ import io.visionflow.engine.RunResult;
 import io.visionflow.flow.FlowDefinition;
 import io.visionflow.flow.FlowValidator;
 import io.visionflow.flow.Problem;
-import io.visionflow.image.AddressPolicy;
 import io.visionflow.image.HttpUrlFetcher;
 import io.visionflow.image.ImageLimits;
 import io.visionflow.image.RecordImageSource;
+import io.visionflow.net.AddressClassifier;
+import io.visionflow.net.OutboundPolicy;
 import io.visionflow.service.BuiltinServices;
 import io.visionflow.task.BackendRunners;
 import io.visionflow.task.Task;
@@ -46,7 +47,7 @@ public final class Main {
             usage: visionflow demo                      run the demo flow on the bundled sample images
                    visionflow run FLOW.json IMAGE|URL…  run a flow definition on image files or http(s) URLs
                    visionflow validate FLOW.json        list every problem of a flow definition
-                   visionflow serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--demo]
+                   visionflow serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--demo] [--allow-loopback]
                                                         serve the HTTP API on the stores of DIR (default ./visionflow-data)
                    visionflow process --flow ID [--url URL] IMAGE|URL…
                                                         process images on a running server, 10 per request
@@ -111,8 +112,10 @@ public final class Main {
             c.flows = id -> Optional.ofNullable(flows.get(id));
             c.runners = runners;
             c.services = services.catalog();
-            // the local tool may read images from this machine's own servers
-            c.loader = new ImageRecordLoader(new RecordImageSource(new HttpUrlFetcher(AddressPolicy.ALLOW_ALL)),
+            // the local tool fetches its own user's URLs, not a remote caller's: it may read images
+            // from this machine's and the LAN's servers (metadata and link-local stay refused)
+            c.loader = new ImageRecordLoader(new RecordImageSource(new HttpUrlFetcher(
+                    OutboundPolicy.publicAnd(AddressClassifier.Kind.LOOPBACK, AddressClassifier.Kind.PRIVATE))),
                     ImageLimits.defaults());
         });
     }

@@ -4,8 +4,10 @@ import io.visionflow.store.BlobModelSource;
 
 import io.visionflow.api.Api;
 import io.visionflow.local.store.SqliteStores;
+import io.visionflow.net.OutboundPolicy;
 import io.visionflow.service.BuiltinServices;
 import io.visionflow.task.BackendRunners;
+import io.visionflow.task.http.HttpTaskRunner;
 import io.visionflow.task.onnx.PretrainedModels;
 
 import java.io.IOException;
@@ -16,8 +18,13 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code visionflow serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--demo]}: the API on the
- * embedded stores of a data directory, until the process is stopped.
+ * {@code visionflow serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--demo] [--allow-loopback]}: the
+ * API on the embedded stores of a data directory, until the process is stopped.
+ *
+ * <p>Outbound requests ({@code _url} images, http tasks, webhooks) reach public addresses only, as in
+ * the cloud. {@code --allow-loopback} (or {@code VISIONFLOW_ALLOW_LOOPBACK=true}) lets them reach this
+ * machine and private networks too, for model servers and webhook receivers under development; the
+ * server then says so in its log and its banner.
  */
 final class ServeCommand {
     static final String DEFAULT_DATA = "visionflow-data";
@@ -39,14 +46,15 @@ final class ServeCommand {
     }
 
     static int run(List<String> args, PrintStream out, PrintStream err) throws IOException {
-        Args a = Args.parse(args, List.of("--port", "--host", "--data"), List.of("--demo"));
+        Args a = Args.parse(args, List.of("--port", "--host", "--data"), List.of("--demo", "--allow-loopback"));
         if (a == null || !a.positional().isEmpty()) {
-            err.println("usage: visionflow serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--demo]");
+            err.println("usage: visionflow serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--demo] [--allow-loopback]");
             return 2;
         }
         int port = Integer.parseInt(a.option("--port", "8080"));
+        OutboundPolicy outbound = a.flag("--allow-loopback") ? OutboundPolicy.allowingPrivate() : OutboundPolicy.fromEnvironment();
         Running running = start(Path.of(a.option("--data", DEFAULT_DATA)), a.option("--host", "127.0.0.1"), port,
-                a.flag("--demo"), System.getenv(LocalAccount.TOKEN_ENV), out);
+                a.flag("--demo"), System.getenv(LocalAccount.TOKEN_ENV), outbound, out);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             running.close();
@@ -60,8 +68,8 @@ final class ServeCommand {
         return 0;
     }
 
-    static Running start(Path dataDir, String host, int port, boolean demo, String envToken, PrintStream out)
-            throws IOException {
+    static Running start(Path dataDir, String host, int port, boolean demo, String envToken, OutboundPolicy outbound,
+                         PrintStream out) throws IOException {
         SqliteStores stores = SqliteStores.open(dataDir);
         BackendRunners runners = null;
         BuiltinServices services = null;
@@ -73,7 +81,8 @@ final class ServeCommand {
                     out.printf("demo %-5s %-36s %-9s %s%n", r.kind(), r.id(), r.state(), r.name());
                 }
             }
-            runners = new BackendRunners(new BlobModelSource(stores.blobs(), account.id()));
+            runners = new BackendRunners(new BlobModelSource(stores.blobs(), account.id()), 1,
+                    HttpTaskRunner.Settings.DEFAULTS.withPolicy(outbound));
             // the services' models (and any super-resolution model for upscale) come from the models directory
             services = BuiltinServices.open(PretrainedModels.modelSource());
             BackendRunners r = runners;
@@ -82,6 +91,7 @@ final class ServeCommand {
                 c.stores = stores.stores();
                 c.runners = r;
                 c.services = s.catalog();
+                c.outbound = outbound;
             });
             Api a = api;
             LocalServer server = LocalServer.start(c -> {
@@ -94,6 +104,9 @@ final class ServeCommand {
             int recovered = api.recoverRequests(List.of(account.id()));
             if (recovered > 0) {
                 out.println("re-enqueued " + recovered + " unfinished async request(s)");
+            }
+            if (outbound.allowsPrivate()) {
+                out.println("WARNING: outbound requests may reach loopback and private addresses (development only)");
             }
             banner(out, server, account, dataDir, demo);
             return new Running(server, account, api, runners, services, stores);

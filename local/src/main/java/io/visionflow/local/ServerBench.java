@@ -12,10 +12,10 @@ import io.visionflow.engine.ImageRecordLoader;
 import io.visionflow.engine.RunResult;
 import io.visionflow.flow.FlowDefinition;
 import io.visionflow.flow.FlowParser;
-import io.visionflow.image.AddressPolicy;
 import io.visionflow.image.HttpUrlFetcher;
 import io.visionflow.image.ImageLimits;
 import io.visionflow.image.RecordImageSource;
+import io.visionflow.net.OutboundPolicy;
 import io.visionflow.store.StoredTask;
 import io.visionflow.store.Stores;
 import io.visionflow.store.memory.MemoryStores;
@@ -83,7 +83,7 @@ final class ServerBench {
              });
              Engine engine = Engine.create(c -> {
                  c.runners = runners;
-                 c.loader = new ImageRecordLoader(new RecordImageSource(new HttpUrlFetcher(AddressPolicy.ALLOW_ALL)),
+                 c.loader = new ImageRecordLoader(new RecordImageSource(new HttpUrlFetcher(OutboundPolicy.fromEnvironment())),
                          ImageLimits.defaults());
              });
              ExecutorService pool = Executors.newFixedThreadPool(clients)) {

@@ -4,13 +4,13 @@ import io.visionflow.engine.Engine;
 import io.visionflow.engine.ImageRecordLoader;
 import io.visionflow.engine.StepExecutor;
 import io.visionflow.flow.FlowValidator;
-import io.visionflow.image.AddressPolicy;
 import io.visionflow.image.HttpUrlFetcher;
 import io.visionflow.image.ImageLimits;
 import io.visionflow.image.ImageStore;
 import io.visionflow.image.MemoryImageStore;
 import io.visionflow.image.RecordImageSource;
 import io.visionflow.image.UrlFetcher;
+import io.visionflow.net.OutboundPolicy;
 import io.visionflow.request.AsyncRequests;
 import io.visionflow.request.InProcessRequestQueue;
 import io.visionflow.request.RequestQueue;
@@ -50,10 +50,18 @@ public final class Api implements AutoCloseable {
                 account -> new MemoryImageStore();
         /** Where models are checked; null: in this process, with ONNX Runtime (501 without it). */
         public ModelChecks modelChecks;
-        public UrlFetcher fetcher = new HttpUrlFetcher(AddressPolicy.ALLOW_ALL);
+        /**
+         * Which addresses {@code _url} images, webhooks and registered http tasks may reach (DESIGN
+         * section 5): public only, unless {@code VISIONFLOW_ALLOW_LOOPBACK=true}.
+         */
+        public OutboundPolicy outbound = OutboundPolicy.fromEnvironment();
+        /** Null: an {@link HttpUrlFetcher} under {@link #outbound}. */
+        public UrlFetcher fetcher;
         public ImageLimits imageLimits = ImageLimits.defaults();
         public FlowValidator.Limits flowLimits = FlowValidator.Limits.defaults();
         public int maxRecords = 10;
+        /** Labels of one task. */
+        public int maxLabels = 1000;
         public long maxBodyBytes = 64L * 1024 * 1024;
         /** Largest ONNX model {@code POST /models/v2/model/} accepts. */
         public long maxModelBytes = 256L * 1024 * 1024;
@@ -66,8 +74,6 @@ public final class Api implements AutoCloseable {
         /** Where async requests wait; null for an in-process queue sized by {@code async}. */
         public RequestQueue.Factory queue;
         public WebhookSender.Options webhooks = WebhookSender.Options.defaults();
-        /** Which webhook endpoints may be called (DESIGN section 5, the same rules as {@code _url}). */
-        public AddressPolicy webhookPolicy = AddressPolicy.ALLOW_ALL;
     }
 
     private final Config config;
@@ -83,7 +89,8 @@ public final class Api implements AutoCloseable {
         this.engine = Engine.create(c -> {
             c.runners = config.runners;
             c.services = config.services;
-            c.loader = new ImageRecordLoader(new RecordImageSource(config.fetcher), config.imageLimits);
+            c.loader = new ImageRecordLoader(new RecordImageSource(
+                    config.fetcher != null ? config.fetcher : new HttpUrlFetcher(config.outbound)), config.imageLimits);
             c.maxConcurrency = config.maxConcurrency;
             c.deadline = config.deadline;
             c.limits = config.flowLimits;
@@ -93,7 +100,7 @@ public final class Api implements AutoCloseable {
         FlowsEndpoints flows = new FlowsEndpoints(this);
         flows.register(routes);
         new ProcessEndpoints(this, flows).register(routes);
-        this.webhooks = new WebhookSender(config.webhooks, config.webhookPolicy);
+        this.webhooks = new WebhookSender(config.webhooks, config.outbound);
         RequestQueue.Factory queue = config.queue != null ? config.queue : InProcessRequestQueue.factory(
                 config.async.workers(), config.async.queueCapacity(), config.async.redeliveryDelay());
         this.requests = new AsyncRequests(config.stores, engine, webhooks, queue, config.async, config.clock);

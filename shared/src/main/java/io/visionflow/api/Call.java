@@ -1,7 +1,10 @@
 package io.visionflow.api;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,8 +19,16 @@ import java.util.Map;
  * and the parameters taken from the path.
  */
 public final class Call {
+    /**
+     * Deepest JSON nesting of a body. Far above what a flow at the depth limit needs (three levels
+     * per action), low enough that no recursive reader of the tree can run out of stack.
+     */
+    static final int MAX_JSON_DEPTH = 200;
+
     // trailing garbage after the object and repeated keys are mistakes to report, not to guess around
-    static final ObjectMapper JSON = JsonMapper.builder()
+    static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build())
+                    .build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
@@ -69,6 +80,8 @@ public final class Call {
         }
         try {
             body = JSON.readTree(request.body());
+        } catch (StreamConstraintsException e) {
+            throw ApiException.badRequest("", "the body nests JSON deeper than the limit of " + MAX_JSON_DEPTH + " levels");
         } catch (JsonProcessingException e) {
             // Jackson's own wording of trailing tokens names its classes; users need only where
             String why = e.getOriginalMessage().startsWith("Trailing token") ? "more follows the JSON value"

@@ -265,7 +265,7 @@ final class RequestsEndpoints {
         URI uri;
         try {
             uri = new URI(endpoint.asText().strip());
-            WebhookSender.checkEndpoint(uri, api.config().webhookPolicy);
+            WebhookSender.checkEndpoint(uri, api.config().outbound);
         } catch (URISyntaxException e) {
             throw ApiException.badRequest("webhook.endpoint", "is not a valid URL: " + e.getReason());
         } catch (ImageException e) {

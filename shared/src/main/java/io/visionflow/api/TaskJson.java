@@ -55,7 +55,6 @@ final class TaskJson {
     static final String HIDDEN = "***";
     static final Pattern MODEL_ID = Pattern.compile("[0-9a-f]{64}");
     private static final int MAX_NAME = 200;
-    private static final int MAX_LABELS = 1000;
     private static final int MAX_INPUT_SIDE = 4096;
     // read-only fields of the entity: accepted (and ignored) so that a PUT of a GET answer works
     private static final Set<String> TOP_FIELDS = Set.of("name", "labels", "backend", "id", "type", "version", "created", "updated");
@@ -72,14 +71,19 @@ final class TaskJson {
     private final String account;
     private final TaskKind kind;
     private final Predicate<String> modelExists;
+    private final int maxLabels;
     private final List<Problem> problems = new ArrayList<>();
     private Map<String, String> previousHeaders = Map.of();
 
-    /** @param modelExists whether a blob key names a model this account uploaded */
-    TaskJson(String account, TaskKind kind, Predicate<String> modelExists) {
+    /**
+     * @param modelExists whether a blob key names a model this account uploaded
+     * @param maxLabels   most labels a task may have
+     */
+    TaskJson(String account, TaskKind kind, Predicate<String> modelExists, int maxLabels) {
         this.account = account;
         this.kind = kind;
         this.modelExists = modelExists;
+        this.maxLabels = maxLabels;
     }
 
     List<Problem> problems() {
@@ -126,8 +130,8 @@ final class TaskJson {
             problem("labels", "is empty; a task needs at least one label");
             return List.of();
         }
-        if (node.size() > MAX_LABELS) {
-            problem("labels", "has " + node.size() + " labels, over the limit of " + MAX_LABELS);
+        if (node.size() > maxLabels) {
+            problem("labels", "has " + node.size() + " labels, over the limit of " + maxLabels);
             return List.of();
         }
         Map<String, String> idByName = new HashMap<>();

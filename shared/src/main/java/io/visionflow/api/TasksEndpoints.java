@@ -141,7 +141,7 @@ final class TasksEndpoints {
 
     /** @param previous the stored task on an update, null on a create */
     private Task parse(Call call, TaskKind kind, ObjectNode body, String id, Task previous) {
-        TaskJson json = new TaskJson(call.account(), kind, this::modelExists)
+        TaskJson json = new TaskJson(call.account(), kind, this::modelExists, api.config().maxLabels)
                 .keepingHeaders(previous == null ? null : previous.backend());
         Task task = json.parse(body, id, previous == null ? List.of() : previous.labels());
         if (task != null) {
@@ -170,7 +170,7 @@ final class TasksEndpoints {
             case OnnxBackend b -> problems.addAll(api.modelChecks().checkTask(account, task));
             case io.visionflow.task.HttpBackend b -> {
                 try {
-                    new HttpTaskRunner(task);
+                    new HttpTaskRunner(task, HttpTaskRunner.Settings.DEFAULTS.withPolicy(api.config().outbound)).close();
                 } catch (IllegalArgumentException e) {
                     problems.add(new Problem(e.getMessage().startsWith("header") ? "backend.headers" : "backend.url", e.getMessage()));
                 }

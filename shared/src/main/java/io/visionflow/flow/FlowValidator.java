@@ -125,7 +125,7 @@ public final class FlowValidator {
                 return;
             }
             if (++actions == limits.maxActions() + 1) {
-                problem(path, "the flow has more than " + limits.maxActions() + " actions");
+                problem(path, "the flow has more than " + limits.maxActions() + " actions, the limit");
             }
             if (depth > limits.maxDepth()) {
                 if (!depthReported) {
@@ -280,7 +280,7 @@ public final class FlowValidator {
                 return;
             }
             if (nesting.size() + 1 > limits.maxNestedFlows()) {
-                problem(path + ".flow", "flows are nested more than " + limits.maxNestedFlows() + " deep: " + chain);
+                problem(path + ".flow", "flows are nested more than " + limits.maxNestedFlows() + " deep, the limit: " + chain);
                 return;
             }
             Optional<FlowDefinition> nestedDef = flows.find(a.flow());

@@ -1,10 +1,15 @@
 package io.visionflow.image;
 
+import io.visionflow.net.OutboundPolicy;
+import io.visionflow.net.PinnedClient;
+import io.visionflow.net.RefusedAddressException;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -12,7 +17,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -26,10 +30,11 @@ import javax.net.ssl.SSLException;
 
 /**
  * Fetches {@code _url} images with {@link HttpClient}: http and https only, a connect timeout and a
- * total timeout that also covers the body, a size cap enforced while the body streams, and
- * redirects followed by hand so that every hop passes the {@link AddressPolicy}.
+ * total timeout that also covers the body, a size cap enforced while the body streams, a body that
+ * is not an image type refused unread, and redirects followed by hand so that every hop is checked
+ * by the {@link OutboundPolicy} and connected to through a {@link PinnedClient} (no DNS rebinding).
  *
- * <p>Thread-safe; share one instance, since each holds an {@link HttpClient} with its own threads.
+ * <p>Thread-safe and stateless between fetches.
  */
 public final class HttpUrlFetcher implements UrlFetcher {
 
@@ -64,22 +69,16 @@ public final class HttpUrlFetcher implements UrlFetcher {
     private static final int MAX_URL_IN_MESSAGE = 200;
 
     private final Options options;
-    private final AddressPolicy policy;
-    private final HttpClient client;
+    private final OutboundPolicy policy;
 
     /** Default {@link Options}; the policy is explicit so that nobody fetches without one by accident. */
-    public HttpUrlFetcher(AddressPolicy policy) {
+    public HttpUrlFetcher(OutboundPolicy policy) {
         this(Options.defaults(), policy);
     }
 
-    public HttpUrlFetcher(Options options, AddressPolicy policy) {
+    public HttpUrlFetcher(Options options, OutboundPolicy policy) {
         this.options = options;
         this.policy = policy;
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(options.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER) // each hop must pass the policy
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
     }
 
     @Override
@@ -87,8 +86,12 @@ public final class HttpUrlFetcher implements UrlFetcher {
         long deadline = System.nanoTime() + options.totalTimeout().toNanos();
         URI target = parse(url);
         for (int redirects = 0; ; redirects++) {
-            check(target);
-            HttpResponse<Body> response = send(target, maxBytes, deadline);
+            checkScheme(target);
+            HttpResponse<Body> response;
+            // every hop is resolved, checked and connected to anew: a redirect is a new address
+            try (PinnedClient pinned = pin(target)) {
+                response = send(pinned, target, maxBytes, deadline);
+            }
             int status = response.statusCode();
             if (isRedirect(status)) {
                 if (redirects >= options.maxRedirects()) {
@@ -106,6 +109,10 @@ public final class HttpUrlFetcher implements UrlFetcher {
                 throw ImageException.badRequest(shown(target) + " answered HTTP " + status);
             }
             Body body = response.body();
+            if (body.wrongType() != null) {
+                throw ImageException.badRequest(shown(target) + " answered Content-Type \"" + body.wrongType()
+                        + "\", not an image");
+            }
             if (body.tooLarge()) {
                 throw ImageException.tooLarge("image at " + shown(target) + " is over the limit of "
                         + ImageLimits.formatBytes(maxBytes));
@@ -114,7 +121,19 @@ public final class HttpUrlFetcher implements UrlFetcher {
         }
     }
 
-    private HttpResponse<Body> send(URI target, long maxBytes, long deadline) throws ImageException {
+    private PinnedClient pin(URI target) throws ImageException {
+        try {
+            return PinnedClient.open(target, policy, PinnedClient.Options.of(options.connectTimeout()));
+        } catch (RefusedAddressException e) {
+            throw ImageException.badRequest("refused to fetch " + shown(target) + ": " + e.getMessage());
+        } catch (UnknownHostException e) {
+            throw ImageException.badRequest("unknown host " + target.getHost() + " in " + shown(target), e);
+        } catch (IOException e) {
+            throw new ImageException(503, "cannot open a connection for " + shown(target) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private HttpResponse<Body> send(PinnedClient pinned, URI target, long maxBytes, long deadline) throws ImageException {
         long remaining = deadline - System.nanoTime();
         if (remaining <= 0) {
             throw timedOut(target);
@@ -130,10 +149,14 @@ public final class HttpUrlFetcher implements UrlFetcher {
         } catch (IllegalArgumentException e) {
             throw ImageException.badRequest("_url is not a valid http(s) URL: " + shown(target), e);
         }
-        CompletableFuture<HttpResponse<Body>> future = client.sendAsync(request, info -> {
+        CompletableFuture<HttpResponse<Body>> future = pinned.client().sendAsync(request, info -> {
             int status = info.statusCode();
             if (status < 200 || status > 299) {
                 return new CappedSubscriber(0, true); // a redirect's or error's body is never needed
+            }
+            String type = info.headers().firstValue("content-type").orElse("");
+            if (!isImageType(type)) {
+                return new CappedSubscriber(0, true).wrongType(type);
             }
             long declared = info.headers().firstValueAsLong("content-length").orElse(-1);
             return new CappedSubscriber(maxBytes, false).declaredLength(declared);
@@ -148,8 +171,19 @@ public final class HttpUrlFetcher implements UrlFetcher {
             Thread.currentThread().interrupt();
             throw new ImageException(503, "interrupted while fetching " + shown(target));
         } catch (ExecutionException e) {
-            throw failed(target, e.getCause());
+            throw failed(target, pinned.connectFailure() != null ? pinned.connectFailure() : e.getCause());
         }
+    }
+
+    /**
+     * Images, and the generic types that object stores answer for files uploaded without one
+     * (S3's default is {@code binary/octet-stream}); a web page or an error document is refused
+     * before its body is read.
+     */
+    static boolean isImageType(String contentType) {
+        String type = contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        return type.isEmpty() || type.startsWith("image/") || type.equals("application/octet-stream")
+                || type.equals("binary/octet-stream");
     }
 
     private ImageException timedOut(URI target) {
@@ -159,15 +193,12 @@ public final class HttpUrlFetcher implements UrlFetcher {
 
     private ImageException failed(URI target, Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof HttpConnectTimeoutException) {
+            if (t instanceof HttpConnectTimeoutException || t instanceof SocketTimeoutException) {
                 return ImageException.badRequest("could not connect to " + target.getHost() + " within "
                         + seconds(options.connectTimeout()), cause);
             }
             if (t instanceof HttpTimeoutException) {
                 return timedOut(target);
-            }
-            if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
-                return ImageException.badRequest("unknown host " + target.getHost() + " in " + shown(target), cause);
             }
             if (t instanceof ConnectException) {
                 return ImageException.badRequest("could not connect to " + target.getHost() + " fetching "
@@ -181,7 +212,7 @@ public final class HttpUrlFetcher implements UrlFetcher {
         return ImageException.badRequest("could not fetch " + shown(target) + ": " + why, cause);
     }
 
-    private void check(URI target) throws ImageException {
+    private static void checkScheme(URI target) throws ImageException {
         String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
             throw ImageException.badRequest("_url must be an http or https URL, not "
@@ -190,7 +221,6 @@ public final class HttpUrlFetcher implements UrlFetcher {
         if (target.getHost() == null || target.getHost().isEmpty()) {
             throw ImageException.badRequest("_url has no host: " + shown(target));
         }
-        policy.check(target);
     }
 
     static URI parse(String url) throws ImageException {
@@ -228,9 +258,9 @@ public final class HttpUrlFetcher implements UrlFetcher {
     }
 
     /** A response body, or the fact that it was abandoned for being over the cap. */
-    record Body(byte[] bytes, boolean tooLarge) {
-        static final Body EMPTY = new Body(new byte[0], false);
-        static final Body TOO_LARGE = new Body(null, true);
+    record Body(byte[] bytes, boolean tooLarge, String wrongType) {
+        static final Body EMPTY = new Body(new byte[0], false, null);
+        static final Body TOO_LARGE = new Body(null, true, null);
     }
 
     /**
@@ -245,10 +275,16 @@ public final class HttpUrlFetcher implements UrlFetcher {
         private Flow.Subscription subscription;
         private long received;
         private long declared = -1;
+        private String wrongType;
 
         CappedSubscriber(long cap, boolean discard) {
             this.cap = cap;
             this.discard = discard;
+        }
+
+        CappedSubscriber wrongType(String contentType) {
+            this.wrongType = contentType;
+            return this;
         }
 
         CappedSubscriber declaredLength(long length) {
@@ -269,7 +305,7 @@ public final class HttpUrlFetcher implements UrlFetcher {
             subscription = s;
             if (discard) {
                 s.cancel();
-                result.complete(Body.EMPTY);
+                result.complete(wrongType == null ? Body.EMPTY : new Body(null, false, wrongType));
             } else if (declared > cap) {
                 s.cancel();
                 result.complete(Body.TOO_LARGE);
@@ -306,7 +342,7 @@ public final class HttpUrlFetcher implements UrlFetcher {
         @Override
         public void onComplete() {
             if (!result.isDone()) {
-                result.complete(new Body(out.toByteArray(), false));
+                result.complete(new Body(out.toByteArray(), false, null));
             }
         }
     }

@@ -48,6 +48,7 @@ public final class BackendRunners implements TaskRunners, AutoCloseable {
     @Override
     public void close() {
         onnx.close();
+        remote.values().forEach(HttpTaskRunner::close);
         remote.clear();
     }
 }

@@ -1,16 +1,18 @@
 package io.visionflow.webhook;
 
-import io.visionflow.image.AddressPolicy;
 import io.visionflow.image.ImageException;
+import io.visionflow.net.OutboundPolicy;
+import io.visionflow.net.PinnedClient;
+import io.visionflow.net.RefusedAddressException;
 
+import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
+import java.net.UnknownHostException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -25,8 +27,11 @@ import java.util.random.RandomGenerator;
  * Delivers webhooks: {@code POST} of a JSON body to the user's endpoint with the user's headers, a
  * timestamp and a signature (see {@link Webhook}). Attempts that time out, cannot connect or are
  * answered 5xx, 408 or 429 are retried with exponential backoff and full jitter; any other answer
- * is final. Every attempt first passes the {@link AddressPolicy}, the same rules as {@code _url}
- * fetching, because DNS may have changed since the request was accepted.
+ * is final. Every attempt resolves the endpoint anew, checks it with the {@link OutboundPolicy} (the
+ * same rules as {@code _url} fetching, since DNS may have changed since the request was accepted)
+ * and connects only to the checked address ({@link PinnedClient}). Redirects are not followed: a
+ * receiver that moves must be configured anew, and following one would carry the signed body to
+ * wherever it points.
  *
  * <p>Waiting between attempts holds no thread: retries are scheduled, and calls are asynchronous.
  * Retries pending when the sender is closed are abandoned (they live in memory only).
@@ -85,26 +90,20 @@ public final class WebhookSender implements AutoCloseable {
     }
 
     private final Options options;
-    private final AddressPolicy policy;
+    private final OutboundPolicy policy;
     private final Clock clock;
     private final RandomGenerator random;
-    private final HttpClient client;
     private final ScheduledExecutorService timer;
 
-    public WebhookSender(Options options, AddressPolicy policy) {
+    public WebhookSender(Options options, OutboundPolicy policy) {
         this(options, policy, Clock.systemUTC(), RandomGenerator.getDefault());
     }
 
-    public WebhookSender(Options options, AddressPolicy policy, Clock clock, RandomGenerator random) {
+    public WebhookSender(Options options, OutboundPolicy policy, Clock clock, RandomGenerator random) {
         this.options = options;
         this.policy = policy;
         this.clock = clock;
         this.random = random;
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(options.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER) // a redirect would dodge the address policy
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "webhook-retries");
             t.setDaemon(true);
@@ -117,19 +116,20 @@ public final class WebhookSender implements AutoCloseable {
     }
 
     /**
-     * Refuses an endpoint that is not an absolute http(s) URL with a host, or that the policy refuses.
+     * Refuses, when the request is accepted, an endpoint that is not an absolute http(s) URL with a
+     * host or whose addresses the policy refuses. A name that does not resolve now passes: DNS may be
+     * failing for a moment, and every attempt checks again anyway.
      *
      * @throws ImageException 400 naming why
      */
-    public static void checkEndpoint(URI endpoint, AddressPolicy policy) throws ImageException {
-        String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw ImageException.badRequest("must be an http or https URL");
+    public static void checkEndpoint(URI endpoint, OutboundPolicy policy) throws ImageException {
+        try {
+            policy.resolve(endpoint);
+        } catch (RefusedAddressException e) {
+            throw ImageException.badRequest(e.getMessage());
+        } catch (UnknownHostException e) {
+            // checked again before each attempt
         }
-        if (endpoint.getHost() == null || endpoint.getHost().isEmpty()) {
-            throw ImageException.badRequest("has no host");
-        }
-        policy.check(endpoint);
     }
 
     /** Starts delivering; the future completes when it was delivered or given up, and never fails. */
@@ -141,16 +141,21 @@ public final class WebhookSender implements AutoCloseable {
 
     private void attempt(Delivery d, int n, CompletableFuture<Result> done) {
         HttpRequest request;
+        PinnedClient pinned;
         try {
-            checkEndpoint(d.endpoint(), policy);
             request = request(d);
-        } catch (ImageException | IllegalArgumentException e) {
+            pinned = PinnedClient.open(d.endpoint(), policy, PinnedClient.Options.of(options.connectTimeout()));
+        } catch (RefusedAddressException | IllegalArgumentException e) {
             finish(d, done, new Result(false, n, 0, "refused: " + e.getMessage()));
             return;
+        } catch (IOException e) {
+            retryOrFinish(d, n, done, 0, "failed: " + e, null); // unknown host: DNS may come back
+            return;
         }
-        client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+        pinned.client().sendAsync(request, HttpResponse.BodyHandlers.discarding())
                 .orTimeout(options.totalTimeout().toMillis(), TimeUnit.MILLISECONDS) // also bounds a slow body
                 .whenComplete((response, failure) -> {
+                    pinned.close();
                     if (failure == null && response.statusCode() / 100 == 2) {
                         finish(d, done, new Result(true, n, response.statusCode(), null));
                         return;
@@ -158,19 +163,28 @@ public final class WebhookSender implements AutoCloseable {
                     int status = failure == null ? response.statusCode() : 0;
                     String error = failure == null ? "answered HTTP " + status : describe(failure);
                     boolean retryable = failure != null || status >= 500 || status == 408 || status == 429;
-                    if (!retryable || n >= options.maxAttempts()) {
+                    if (!retryable) {
                         finish(d, done, new Result(false, n, status, error));
                         return;
                     }
-                    long delay = backoffMillis(n, failure == null ? response : null);
-                    LOG.log(System.Logger.Level.DEBUG, () -> "webhook to " + d.endpoint() + " attempt " + n + " "
-                            + error + "; next in " + delay + " ms");
-                    try {
-                        timer.schedule(() -> attempt(d, n + 1, done), delay, TimeUnit.MILLISECONDS);
-                    } catch (RejectedExecutionException e) {
-                        finish(d, done, new Result(false, n, status, error + "; sender closed before the retry"));
-                    }
+                    retryOrFinish(d, n, done, status, error, failure == null ? response : null);
                 });
+    }
+
+    private void retryOrFinish(Delivery d, int n, CompletableFuture<Result> done, int status, String error,
+                               HttpResponse<?> response) {
+        if (n >= options.maxAttempts()) {
+            finish(d, done, new Result(false, n, status, error));
+            return;
+        }
+        long delay = backoffMillis(n, response);
+        LOG.log(System.Logger.Level.DEBUG, () -> "webhook to " + d.endpoint() + " attempt " + n + " "
+                + error + "; next in " + delay + " ms");
+        try {
+            timer.schedule(() -> attempt(d, n + 1, done), delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            finish(d, done, new Result(false, n, status, error + "; sender closed before the retry"));
+        }
     }
 
     private HttpRequest request(Delivery d) {
@@ -222,6 +236,5 @@ public final class WebhookSender implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
-        client.shutdownNow();
     }
 }

@@ -3,6 +3,7 @@ package io.visionflow.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.net.OutboundPolicy;
 import io.visionflow.store.Account;
 import io.visionflow.store.BlobStore;
 import io.visionflow.store.Page;
@@ -11,6 +12,7 @@ import io.visionflow.store.StoredTask;
 import io.visionflow.store.Stores;
 import io.visionflow.store.memory.MemoryStores;
 import io.visionflow.task.BackendRunners;
+import io.visionflow.task.http.HttpTaskRunner;
 
 import javax.imageio.ImageIO;
 import java.awt.Color;
@@ -87,11 +89,14 @@ final class ApiHarness implements AutoCloseable {
             stores.accounts().create(new Account(a[0], a[0], "secret-" + a[0], Instant.now()));
             stores.accounts().addToken(a[0], Tokens.hash(a[1]));
         }
-        // as hosts do: model ids in stored tasks are blob keys, resolved through the blob store
-        runners = new BackendRunners(key -> stores.blobs().localFile(key));
+        // as hosts do: model ids in stored tasks are blob keys, resolved through the blob store;
+        // the development setting on, since model servers, images and webhook receivers run on loopback
+        runners = new BackendRunners(key -> stores.blobs().localFile(key), 1,
+                HttpTaskRunner.Settings.DEFAULTS.withPolicy(OutboundPolicy.allowingPrivate()));
         api = Api.create(cfg -> {
             cfg.stores = stores;
             cfg.runners = runners;
+            cfg.outbound = OutboundPolicy.allowingPrivate();
             more.accept(cfg);
         });
     }

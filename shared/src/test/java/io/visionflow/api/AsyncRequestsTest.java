@@ -2,6 +2,7 @@ package io.visionflow.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.net.OutboundPolicy;
 import io.visionflow.request.AsyncRequests;
 import io.visionflow.request.RequestMessage;
 import io.visionflow.request.RequestQueue;
@@ -588,6 +589,7 @@ class AsyncRequestsTest {
             c.stores = stores;
             c.runners = runners();
             c.queue = queue;
+            c.outbound = OutboundPolicy.allowingPrivate(); // the webhook receivers run on loopback
             c.webhooks = WebhookSender.Options.defaults()
                     .withAttempts(4, Duration.ofMillis(5), Duration.ofMillis(50))
                     .withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(500));

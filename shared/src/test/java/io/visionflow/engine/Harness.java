@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.flow.FlowDefinition;
 import io.visionflow.flow.FlowValidator;
-import io.visionflow.image.AddressPolicy;
 import io.visionflow.image.HttpUrlFetcher;
 import io.visionflow.image.ImageLimits;
 import io.visionflow.image.MemoryImageStore;
 import io.visionflow.image.RecordImageSource;
+import io.visionflow.net.OutboundPolicy;
 import io.visionflow.service.ImageService;
 import io.visionflow.service.ServiceCatalog;
 
@@ -90,9 +90,9 @@ final class Harness implements AutoCloseable {
         }
     }
 
-    /** The real record loader: {@code _base64} or {@code _url}, decoded within the default limits. */
+    /** The real record loader: {@code _base64} or {@code _url} (loopback test servers allowed), decoded within the default limits. */
     static final RecordLoader LOADER = new ImageRecordLoader(
-            new RecordImageSource(new HttpUrlFetcher(AddressPolicy.ALLOW_ALL)), ImageLimits.defaults());
+            new RecordImageSource(new HttpUrlFetcher(OutboundPolicy.allowingPrivate())), ImageLimits.defaults());
 
     static BufferedImage decode(ObjectNode record) throws StepFailure {
         return LOADER.load(record);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.flow.FlowDefinition;
 import io.visionflow.flow.FlowValidator;
+import io.visionflow.net.OutboundPolicy;
 import io.visionflow.service.ImageService;
 import io.visionflow.service.ServiceCatalog;
 import io.visionflow.task.BackendRunners;
@@ -14,6 +15,7 @@ import io.visionflow.task.OnnxBackend;
 import io.visionflow.task.Task;
 import io.visionflow.task.TaskKind;
 import io.visionflow.task.http.FakeModelServer;
+import io.visionflow.task.http.HttpTaskRunner;
 import io.visionflow.task.onnx.Activation;
 import io.visionflow.task.onnx.ClassifierOutput;
 import io.visionflow.task.onnx.DirectoryModelSource;
@@ -57,10 +59,12 @@ class UseCasesTest {
     @BeforeAll
     static void models() throws URISyntaxException {
         Path testModels = Path.of(UseCasesTest.class.getResource("/models").toURI());
-        // the hand-set models live in test resources, the pretrained ones in models/node_modules
+        // the hand-set models live in test resources, the pretrained ones in models/node_modules;
+        // remote tasks are served on loopback, so the development setting is on
         runners = new BackendRunners(id -> id.startsWith("test/")
                 ? new DirectoryModelSource(testModels).file(id.substring(5))
-                : PretrainedModels.modelSource().file(id));
+                : PretrainedModels.modelSource().file(id), 1,
+                HttpTaskRunner.Settings.DEFAULTS.withPolicy(OutboundPolicy.allowingPrivate()));
         classifier("wall_colour", "mean_colour.onnx", "red", "green", "blue");
         classifier("lighting", "brightness.onnx", "dark", "bright");
         classifier("view", "top_bottom.onnx", "sky", "ground");

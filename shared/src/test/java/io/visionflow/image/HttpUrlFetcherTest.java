@@ -3,6 +3,8 @@ package io.visionflow.image;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.visionflow.net.AddressClassifier;
+import io.visionflow.net.OutboundPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -13,9 +15,9 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -78,13 +80,14 @@ class HttpUrlFetcherTest {
             exchange.getResponseHeaders().set("Location", "ftp://example.com/a.png");
             exchange.sendResponseHeaders(307, -1);
         });
-        handle("/to-forbidden", exchange -> {
-            exchange.getResponseHeaders().set("Location", "/forbidden/a.png");
+        handle("/to/", exchange -> { // /to/<url> redirects to <url>
+            exchange.getResponseHeaders().set("Location", exchange.getRequestURI().getPath().substring(4));
             exchange.sendResponseHeaders(302, -1);
         });
-        handle("/forbidden/", exchange -> {
-            exchange.sendResponseHeaders(200, PNG.length);
-            exchange.getResponseBody().write(PNG);
+        handle("/page.html", exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            exchange.sendResponseHeaders(200, 0);
+            exchange.getResponseBody().write("<html>not an image</html>".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         });
         handle("/slow-headers", exchange -> {
             sleep(10_000);
@@ -132,8 +135,17 @@ class HttpUrlFetcherTest {
         }
     }
 
+    /** The development setting: the test server is on loopback. */
     private static HttpUrlFetcher fetcher() {
-        return new HttpUrlFetcher(HttpUrlFetcher.Options.defaults(), AddressPolicy.ALLOW_ALL);
+        return new HttpUrlFetcher(HttpUrlFetcher.Options.defaults(), OutboundPolicy.allowingPrivate());
+    }
+
+    /** Loopback allowed (for the test server), private networks not; names resolved by {@code dns}. */
+    private static HttpUrlFetcher loopbackOnly(Map<String, String> dns) {
+        return new HttpUrlFetcher(OutboundPolicy.publicAnd(AddressClassifier.Kind.LOOPBACK).withResolver(host -> {
+            String address = dns.get(host);
+            return new InetAddress[] {InetAddress.getByName(address != null ? address : host)};
+        }));
     }
 
     private static void assertFails(ThrowingFetch fetch, int status, String message) {
@@ -198,24 +210,68 @@ class HttpUrlFetcherTest {
     }
 
     @Test
-    void policyChecksEveryHop() {
-        List<URI> checked = new CopyOnWriteArrayList<>();
-        AddressPolicy policy = uri -> {
-            checked.add(uri);
-            if (uri.getPath().startsWith("/forbidden")) {
-                throw ImageException.badRequest("address not allowed: " + uri.getHost());
-            }
-        };
-        HttpUrlFetcher fetcher = new HttpUrlFetcher(HttpUrlFetcher.Options.defaults(), policy);
-        assertFails(() -> fetcher.fetch(base + "/to-forbidden", MiB), 400, "address not allowed");
-        assertThat(checked).containsExactly(URI.create(base + "/to-forbidden"), URI.create(base + "/forbidden/a.png"));
-        assertThat(requested).containsExactly("/to-forbidden");
+    void productionRuleRefusesLoopbackInEverySpellingWithoutConnecting() {
+        HttpUrlFetcher production = new HttpUrlFetcher(OutboundPolicy.publicOnly());
+        int port = server.getAddress().getPort();
+        for (String host : List.of("127.0.0.1", "localhost", "[::1]", "[::ffff:127.0.0.1]", "[0:0:0:0:0:ffff:7f00:1]",
+                "127.1", "0.0.0.0")) {
+            String url = "http://" + host + ":" + port + "/image.png";
+            assertThatThrownBy(() -> production.fetch(url, MiB)).as(url).isInstanceOfSatisfying(ImageException.class, e -> {
+                assertThat(e.status()).isEqualTo(400);
+                assertThat(e.getMessage()).containsAnyOf("address not allowed", "unknown host", "has no host");
+            });
+        }
+        assertThat(requested).isEmpty();
+    }
+
+    @Test
+    void aNameThatResolvesToLoopbackIsRefused() {
+        HttpUrlFetcher production = new HttpUrlFetcher(OutboundPolicy.publicOnly()
+                .withResolver(host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")}));
+        assertFails(() -> production.fetch("http://innocent.example:" + server.getAddress().getPort() + "/image.png", MiB),
+                400, "address not allowed: innocent.example resolves to 127.0.0.1, a loopback address");
+        assertThat(requested).isEmpty();
+    }
+
+    @Test
+    void metadataAddressesAreRefusedEvenInDevelopment() {
+        for (String url : List.of("http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/latest/",
+                "http://[::ffff:a9fe:a9fe]/", "http://metadata.google.internal.invalid/")) {
+            HttpUrlFetcher dev = new HttpUrlFetcher(OutboundPolicy.allowingPrivate().withResolver(host ->
+                    new InetAddress[] {InetAddress.getByName(host.endsWith(".invalid") ? "169.254.169.254" : host)}));
+            assertFails(() -> dev.fetch(url, MiB), 400, "cloud metadata service address");
+        }
+    }
+
+    @Test
+    void everyRedirectIsCheckedBeforeConnecting() throws Exception {
+        Map<String, String> dns = Map.of("images.test", "127.0.0.1", "intranet.test", "10.0.0.5");
+        String start = "http://images.test:" + server.getAddress().getPort();
+        assertFails(() -> loopbackOnly(dns).fetch(start + "/to/http://intranet.test/a.png", MiB), 400,
+                "refused to fetch http://intranet.test/a.png: address not allowed: intranet.test resolves to 10.0.0.5,"
+                        + " a private network address");
+        assertFails(() -> loopbackOnly(dns).fetch(start + "/to/http://169.254.169.254/latest/meta-data/", MiB), 400,
+                "cloud metadata service");
+        assertFails(() -> loopbackOnly(dns).fetch(start + "/to/http://%5Bfc00::1%5D/", MiB), 400, "private network");
+        assertThat(requested).containsOnly("/to/http://intranet.test/a.png", "/to/http://169.254.169.254/latest/meta-data/",
+                "/to/http://[fc00::1]/");
+        // and a redirect that stays on allowed ground is followed, through a name only our resolver knows
+        assertThat(loopbackOnly(dns).fetch(start + "/to/" + start + "/image.png", MiB)).isEqualTo(PNG);
+    }
+
+    @Test
+    void aBodyThatIsNotAnImageIsRefusedUnread() {
+        assertFails(() -> fetcher().fetch(base + "/page.html", MiB), 400, "answered Content-Type \"text/html; charset=utf-8\", not an image");
+        assertThat(HttpUrlFetcher.isImageType("image/jpeg")).isTrue();
+        assertThat(HttpUrlFetcher.isImageType("binary/octet-stream")).isTrue();
+        assertThat(HttpUrlFetcher.isImageType("")).isTrue();
+        assertThat(HttpUrlFetcher.isImageType("application/json")).isFalse();
     }
 
     @Test
     void slowServerTimesOut() {
         HttpUrlFetcher fetcher = new HttpUrlFetcher(
-                HttpUrlFetcher.Options.defaults().withTotalTimeout(Duration.ofMillis(500)), AddressPolicy.ALLOW_ALL);
+                HttpUrlFetcher.Options.defaults().withTotalTimeout(Duration.ofMillis(500)), OutboundPolicy.allowingPrivate());
         long start = System.nanoTime();
         assertFails(() -> fetcher.fetch(base + "/slow-headers", MiB), 400, "timed out after 0.5 s");
         assertFails(() -> fetcher.fetch(base + "/slow-body", MiB), 400, "timed out after 0.5 s");

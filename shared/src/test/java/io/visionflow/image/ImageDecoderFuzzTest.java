@@ -92,8 +92,132 @@ class ImageDecoderFuzzTest {
         });
     }
 
-    private static void decodeBounded(byte[] bytes) {
+    /**
+     * Real images whose header now declares another canvas (PNG with a valid IHDR checksum, the GIF
+     * logical screen or first frame, the JPEG frame header, the BMP info header), from 0 to 65535 px
+     * a side and beyond: a canvas over the limits is refused with 413 from the header, before any
+     * pixel is decoded, and nothing else ever escapes.
+     */
+    @Property(tries = 300)
+    void declaredCanvasesOverTheLimitsAre413BeforeDecoding(@ForAll("declaredCanvases") Declared d) {
+        int status = decodeBounded(d.bytes());
+        boolean over = (long) d.width() * d.height() > LIMITS.maxPixels() || d.width() > LIMITS.maxSide()
+                || d.height() > LIMITS.maxSide();
+        if (over && d.width() > 0 && d.height() > 0) {
+            assertThat(status).as(d.toString()).isEqualTo(413);
+        }
+    }
+
+    record Declared(String format, int width, int height, byte[] bytes) {
+        @Override
+        public String toString() {
+            return format + " declaring " + width + "×" + height;
+        }
+    }
+
+    @Provide
+    Arbitrary<Declared> declaredCanvases() {
+        Arbitrary<Integer> side = Arbitraries.oneOf(Arbitraries.integers().between(0, 65_535),
+                Arbitraries.integers().between(900, 1100), Arbitraries.of(0, 1, 4096, 4097, 65_535));
+        Arbitrary<String> format = Arbitraries.of("png", "gif-screen", "gif-frame", "jpeg", "bmp");
+        return Combinators.combine(format, side, side).as((f, w, h) -> new Declared(f, w, h, declare(f, w, h)));
+    }
+
+    private static final byte[] PNG = encode(quadrants(BufferedImage.TYPE_INT_ARGB), "png");
+    private static final byte[] GIF = encode(quadrants(BufferedImage.TYPE_BYTE_INDEXED), "gif");
+    private static final byte[] JPEG = encode(quadrants(BufferedImage.TYPE_3BYTE_BGR), "jpeg");
+    private static final byte[] BMP = encode(quadrants(BufferedImage.TYPE_3BYTE_BGR), "bmp");
+
+    private static byte[] declare(String format, int w, int h) {
+        return switch (format) {
+            case "png" -> {
+                byte[] b = PNG.clone(); // IHDR data at 16..28, its CRC at 29..32
+                putInt(b, 16, w);
+                putInt(b, 20, h);
+                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                crc.update(b, 12, 17);
+                putInt(b, 29, (int) crc.getValue());
+                yield b;
+            }
+            case "gif-screen" -> {
+                byte[] b = GIF.clone();
+                putU16le(b, 6, w);
+                putU16le(b, 8, h);
+                yield b;
+            }
+            case "gif-frame" -> {
+                byte[] b = GIF.clone();
+                int at = gifFirstImageDescriptor(b);
+                putU16le(b, at + 5, w);
+                putU16le(b, at + 7, h);
+                yield b;
+            }
+            case "jpeg" -> {
+                byte[] b = JPEG.clone();
+                int at = jpegFrameHeader(b);
+                b[at + 5] = (byte) (h >> 8);
+                b[at + 6] = (byte) h;
+                b[at + 7] = (byte) (w >> 8);
+                b[at + 8] = (byte) w;
+                yield b;
+            }
+            case "bmp" -> {
+                byte[] b = BMP.clone(); // BITMAPINFOHEADER width and height at 18 and 22
+                putIntLe(b, 18, w);
+                putIntLe(b, 22, h);
+                yield b;
+            }
+            default -> throw new IllegalArgumentException(format);
+        };
+    }
+
+    private static int gifFirstImageDescriptor(byte[] b) {
+        int at = 13 + ((b[10] & 0x80) != 0 ? 3 << ((b[10] & 7) + 1) : 0);
+        while (b[at] == 0x21) { // extension: label, then sub-blocks up to a zero length
+            at += 2;
+            while (b[at] != 0) {
+                at += (b[at] & 0xff) + 1;
+            }
+            at++;
+        }
+        assertThat(b[at]).isEqualTo((byte) 0x2C);
+        return at;
+    }
+
+    private static int jpegFrameHeader(byte[] b) {
+        for (int at = 2; at + 9 < b.length; ) {
+            int marker = b[at + 1] & 0xff;
+            if (marker >= 0xC0 && marker <= 0xC2) {
+                return at;
+            }
+            at += 2 + ((b[at + 2] & 0xff) << 8 | (b[at + 3] & 0xff));
+        }
+        throw new AssertionError("no JPEG frame header");
+    }
+
+    private static void putInt(byte[] b, int at, int v) {
+        b[at] = (byte) (v >>> 24);
+        b[at + 1] = (byte) (v >>> 16);
+        b[at + 2] = (byte) (v >>> 8);
+        b[at + 3] = (byte) v;
+    }
+
+    private static void putIntLe(byte[] b, int at, int v) {
+        b[at] = (byte) v;
+        b[at + 1] = (byte) (v >>> 8);
+        b[at + 2] = (byte) (v >>> 16);
+        b[at + 3] = (byte) (v >>> 24);
+    }
+
+    private static void putU16le(byte[] b, int at, int v) {
+        b[at] = (byte) v;
+        b[at + 1] = (byte) (v >>> 8);
+    }
+
+    /** Decodes within the limits and bounded memory; 0 for an image, else the status of the refusal. */
+    private static int decodeBounded(byte[] bytes) {
         long before = ImageDecoderTest.allocatedBytes();
+        int status = 0;
         try {
             BufferedImage image = ImageDecoder.decode(bytes, LIMITS);
             assertThat(image.getType()).isEqualTo(BufferedImage.TYPE_INT_RGB);
@@ -101,8 +225,10 @@ class ImageDecoderFuzzTest {
         } catch (ImageException e) {
             assertThat(e.status()).isIn(400, 413);
             assertThat(e.getMessage()).isNotBlank();
+            status = e.status();
         }
         assertThat(ImageDecoderTest.allocatedBytes() - before).as("bytes allocated by one decode")
                 .isLessThan(MAX_ALLOCATED);
+        return status;
     }
 }

@@ -1,7 +1,6 @@
 package io.visionflow.webhook;
 
-import io.visionflow.image.AddressPolicy;
-import io.visionflow.image.ImageException;
+import io.visionflow.net.OutboundPolicy;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -17,7 +16,7 @@ class WebhookSenderTest {
     private static WebhookSender sender(int attempts) {
         return new WebhookSender(WebhookSender.Options.defaults()
                 .withAttempts(attempts, Duration.ofMillis(5), Duration.ofMillis(50))
-                .withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(500)), AddressPolicy.ALLOW_ALL);
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(500)), OutboundPolicy.allowingPrivate());
     }
 
     private static WebhookSender.Result send(WebhookSender sender, WebhookReceiver receiver) throws Exception {
@@ -102,14 +101,12 @@ class WebhookSenderTest {
 
     @Test
     void theAddressPolicyIsConsultedBeforeEveryAttempt() throws Exception {
-        AddressPolicy refuseLoopback = uri -> {
-            throw ImageException.badRequest("loopback addresses are refused");
-        };
         try (WebhookReceiver receiver = new WebhookReceiver(n -> 200);
-             WebhookSender sender = new WebhookSender(WebhookSender.Options.defaults(), refuseLoopback)) {
+             WebhookSender sender = new WebhookSender(WebhookSender.Options.defaults(), OutboundPolicy.publicOnly())) {
             WebhookSender.Result result = send(sender, receiver);
             assertThat(result.delivered()).isFalse();
-            assertThat(result.error()).contains("loopback addresses are refused");
+            assertThat(result.attempts()).isEqualTo(1);
+            assertThat(result.error()).contains("address not allowed: 127.0.0.1, a loopback address");
             assertThat(receiver.received()).isEmpty();
         }
     }
@@ -117,7 +114,7 @@ class WebhookSenderTest {
     @Test
     void backoffIsJitteredWithinAnExponentiallyGrowingCap() {
         try (WebhookSender sender = new WebhookSender(WebhookSender.Options.defaults()
-                .withAttempts(10, Duration.ofMillis(100), Duration.ofMillis(1_000)), AddressPolicy.ALLOW_ALL)) {
+                .withAttempts(10, Duration.ofMillis(100), Duration.ofMillis(1_000)), OutboundPolicy.allowingPrivate())) {
             for (int i = 0; i < 200; i++) {
                 assertThat(sender.backoffMillis(1, null)).isBetween(0L, 100L);
                 assertThat(sender.backoffMillis(3, null)).isBetween(0L, 400L);

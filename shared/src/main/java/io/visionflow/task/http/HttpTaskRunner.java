@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.net.OutboundPolicy;
+import io.visionflow.net.PinnedClient;
+import io.visionflow.net.RefusedAddressException;
 import io.visionflow.task.Box;
 import io.visionflow.task.Classification;
 import io.visionflow.task.DetectedObject;
@@ -21,7 +24,9 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -41,7 +46,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
@@ -64,8 +68,10 @@ import javax.imageio.stream.ImageOutputStream;
  * malformed answer, a record {@code _status} of 400 or more). Label names are mapped to the local
  * task's label ids; a name the local task does not know keeps its name and gets a {@code null} id.
  *
- * <p>Thread-safe and cheap: runners share one {@link HttpClient} per connect timeout, so creating a
- * runner per task does not create connection pools.
+ * <p>The server's address must pass the {@link OutboundPolicy} of the settings: it is checked when the
+ * runner is made and before every call, and connections go only to the checked address through a
+ * {@link PinnedClient}, which is kept (with its open connections) while DNS keeps answering that
+ * address. Redirects are not followed. Thread-safe; {@link #close()} releases the connections.
  */
 public final class HttpTaskRunner implements TaskRunner {
 
@@ -83,11 +89,13 @@ public final class HttpTaskRunner implements TaskRunner {
      * @param maxResponseBytes larger answers are refused (a remote server must not exhaust memory)
      * @param imageFormat      encoding of the image sent
      * @param jpegQuality      0..1, for {@link ImageFormat#JPEG}
+     * @param policy           which addresses model servers may have
      */
     public record Settings(Duration connectTimeout, Duration callTimeout, long maxResponseBytes,
-                           ImageFormat imageFormat, float jpegQuality) {
-        public static final Settings DEFAULTS =
-                new Settings(Duration.ofSeconds(5), Duration.ofSeconds(30), 8L << 20, ImageFormat.JPEG, 0.92f);
+                           ImageFormat imageFormat, float jpegQuality, OutboundPolicy policy) {
+        /** Public addresses only, unless {@code VISIONFLOW_ALLOW_LOOPBACK=true} (see {@link OutboundPolicy}). */
+        public static final Settings DEFAULTS = new Settings(Duration.ofSeconds(5), Duration.ofSeconds(30), 8L << 20,
+                ImageFormat.JPEG, 0.92f, OutboundPolicy.fromEnvironment());
 
         public Settings {
             requirePositive(connectTimeout, "connectTimeout");
@@ -99,22 +107,27 @@ public final class HttpTaskRunner implements TaskRunner {
             if (!(jpegQuality > 0 && jpegQuality <= 1)) {
                 throw new IllegalArgumentException("jpegQuality must be in (0, 1]");
             }
+            Objects.requireNonNull(policy, "policy");
         }
 
         public Settings withConnectTimeout(Duration d) {
-            return new Settings(d, callTimeout, maxResponseBytes, imageFormat, jpegQuality);
+            return new Settings(d, callTimeout, maxResponseBytes, imageFormat, jpegQuality, policy);
         }
 
         public Settings withCallTimeout(Duration d) {
-            return new Settings(connectTimeout, d, maxResponseBytes, imageFormat, jpegQuality);
+            return new Settings(connectTimeout, d, maxResponseBytes, imageFormat, jpegQuality, policy);
         }
 
         public Settings withMaxResponseBytes(long n) {
-            return new Settings(connectTimeout, callTimeout, n, imageFormat, jpegQuality);
+            return new Settings(connectTimeout, callTimeout, n, imageFormat, jpegQuality, policy);
+        }
+
+        public Settings withPolicy(OutboundPolicy p) {
+            return new Settings(connectTimeout, callTimeout, maxResponseBytes, imageFormat, jpegQuality, p);
         }
 
         public Settings withImageFormat(ImageFormat f) {
-            return new Settings(connectTimeout, callTimeout, maxResponseBytes, f, jpegQuality);
+            return new Settings(connectTimeout, callTimeout, maxResponseBytes, f, jpegQuality, policy);
         }
 
         private static void requirePositive(Duration d, String name) {
@@ -125,40 +138,44 @@ public final class HttpTaskRunner implements TaskRunner {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Map<Duration, HttpClient> CLIENTS = new ConcurrentHashMap<>();
     private static final int SNIPPET = 200;
 
     private final Task task;
     private final HttpBackend backend;
     private final URI uri;
     private final Settings settings;
-    private final HttpClient client;
+    private final PinnedClient.Options clientOptions;
+    private final Object lock = new Object();
+    private PinnedClient pinned; // guarded by lock
 
     /** A runner with {@link Settings#DEFAULTS}. */
     public HttpTaskRunner(Task task) {
         this(task, Settings.DEFAULTS);
     }
 
-    /** A runner on the process-wide client for {@code settings.connectTimeout()}. */
-    public HttpTaskRunner(Task task, Settings settings) {
-        this(task, settings, sharedClient(settings.connectTimeout()));
-    }
-
     /**
-     * A runner on a caller-owned client (whose own connect timeout then applies).
-     *
      * @throws IllegalArgumentException when the task's backend is not http, its URL is not an
-     *                                  absolute http(s) URL or a header cannot be sent
+     *                                  absolute http(s) URL, its address is refused by the policy or a
+     *                                  header cannot be sent (a name that does not resolve yet passes)
      */
-    public HttpTaskRunner(Task task, Settings settings, HttpClient client) {
+    public HttpTaskRunner(Task task, Settings settings) {
         this.task = Objects.requireNonNull(task, "task");
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.client = Objects.requireNonNull(client, "client");
         if (!(task.backend() instanceof HttpBackend http)) {
             throw new IllegalArgumentException("task " + task.id() + " does not have an http backend");
         }
         this.backend = http;
         this.uri = parseUrl(http.url());
+        // No h2c upgrade on plain http: several model servers (uvicorn, some proxies) mishandle an
+        // upgrade request that carries a body. https still negotiates HTTP/2.
+        this.clientOptions = PinnedClient.Options.of(settings.connectTimeout()).withVersion(HttpClient.Version.HTTP_2);
+        try {
+            settings.policy().resolve(uri);
+        } catch (RefusedAddressException e) {
+            throw new IllegalArgumentException("http backend url " + where() + " is refused: " + e.getMessage(), e);
+        } catch (UnknownHostException e) {
+            // checked again before every call
+        }
         // Fail at registration, not on every call: the builder rejects restricted names (Host,
         // Content-Length, ...) and characters that are not allowed in headers.
         HttpRequest.Builder probe = HttpRequest.newBuilder(uri);
@@ -172,15 +189,39 @@ public final class HttpTaskRunner implements TaskRunner {
     }
 
     /**
-     * The client shared by every runner with this connect timeout. Redirects are not followed: a
-     * model endpoint that moves is a configuration error, and following one would send the image
-     * and the backend's credentials to wherever the redirect points.
+     * The pinned client for this call: the server's name is resolved and checked every time, and the
+     * client of the previous call is kept while it is pinned to one of the addresses now checked.
      */
-    public static HttpClient sharedClient(Duration connectTimeout) {
-        return CLIENTS.computeIfAbsent(connectTimeout, t -> HttpClient.newBuilder()
-                .connectTimeout(t)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build());
+    private PinnedClient client() throws TaskException {
+        try {
+            List<InetAddress> checked = settings.policy().resolveAll(uri);
+            synchronized (lock) {
+                if (pinned == null || !checked.contains(pinned.address())) {
+                    PinnedClient previous = pinned;
+                    pinned = PinnedClient.open(uri, settings.policy(), clientOptions);
+                    if (previous != null) {
+                        previous.retire(settings.callTimeout());
+                    }
+                }
+                return pinned;
+            }
+        } catch (RefusedAddressException e) {
+            throw new TaskException(502, "remote model server " + where() + " is refused: " + e.getMessage(), e);
+        } catch (UnknownHostException e) {
+            throw new TaskException(502, "cannot reach remote model server " + where() + ": unknown host " + uri.getHost(), e);
+        } catch (IOException e) {
+            throw new TaskException(503, "cannot open a connection to remote model server " + where() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (pinned != null) {
+                pinned.close();
+                pinned = null;
+            }
+        }
     }
 
     public Task task() {
@@ -270,9 +311,6 @@ public final class HttpTaskRunner implements TaskRunner {
         byte[] body = requestBody(image, keepProb);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(settings.callTimeout())
-                // No h2c upgrade on plain http: several model servers (uvicorn, some proxies)
-                // mishandle an upgrade request that carries a body. https still negotiates HTTP/2.
-                .version(uri.getScheme().equalsIgnoreCase("http") ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
@@ -322,8 +360,9 @@ public final class HttpTaskRunner implements TaskRunner {
 
     private HttpResponse<byte[]> send(HttpRequest request) throws TaskException {
         long timeoutNanos = settings.callTimeout().toNanos();
+        PinnedClient client = client();
         CompletableFuture<HttpResponse<byte[]>> future =
-                client.sendAsync(request, info -> new CappedBody(settings.maxResponseBytes(),
+                client.client().sendAsync(request, info -> new CappedBody(settings.maxResponseBytes(),
                         info.headers().firstValueAsLong("Content-Length").orElse(-1)));
         try {
             // request.timeout() only covers the wait for the response headers; a server that then
@@ -337,8 +376,8 @@ public final class HttpTaskRunner implements TaskRunner {
             Thread.currentThread().interrupt();
             throw new TaskException(504, "call to remote model server " + where() + " was interrupted", e);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof HttpConnectTimeoutException) {
+            Throwable cause = client.connectFailure() != null ? client.connectFailure() : e.getCause();
+            if (cause instanceof HttpConnectTimeoutException || cause instanceof java.net.SocketTimeoutException) {
                 throw new TaskException(504, "connecting to remote model server " + where() + " timed out after "
                         + settings.connectTimeout().toMillis() + " ms", cause);
             }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.visionflow.net.AddressClassifier;
+import io.visionflow.net.OutboundPolicy;
 import io.visionflow.task.Box;
 import io.visionflow.task.Classification;
 import io.visionflow.task.DetectedObject;
@@ -19,6 +21,7 @@ import io.visionflow.task.TaskKind;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +31,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,6 +41,7 @@ import org.junit.jupiter.api.Test;
 class HttpTaskRunnerTest {
     private static final List<Label> VEHICLES = List.of(new Label("l-car", "Car"), new Label("l-truck", "Truck"));
     private static final HttpTaskRunner.Settings FAST = HttpTaskRunner.Settings.DEFAULTS
+            .withPolicy(OutboundPolicy.allowingPrivate()) // the fake model server runs on loopback
             .withConnectTimeout(Duration.ofSeconds(2))
             .withCallTimeout(Duration.ofSeconds(5));
 
@@ -396,6 +402,37 @@ class HttpTaskRunnerTest {
         Task onnx = new Task("t", "n", TaskKind.CLASSIFICATION, VEHICLES, new OnnxBackend("m", null, null));
         assertThatThrownBy(() -> new HttpTaskRunner(onnx)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> FAST.withCallTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void refusedAddressesFailAtRegistration() {
+        assertThatThrownBy(() -> new HttpTaskRunner(task(TaskKind.CLASSIFICATION, "http://169.254.169.254/latest/",
+                Map.of(), null), FAST)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cloud metadata");
+        assertThatThrownBy(() -> new HttpTaskRunner(task(TaskKind.CLASSIFICATION, server.url("/c"), Map.of(), null),
+                FAST.withPolicy(OutboundPolicy.publicOnly())))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a loopback address");
+        assertThat(server.calls("/c")).isZero();
+    }
+
+    @Test
+    void theAddressIsCheckedBeforeEveryCallAndAChangedOneIsRefused() throws Exception {
+        server.classify("/c", Map.of("Truck", 0.9, "Car", 0.1));
+        AtomicReference<String> dns = new AtomicReference<>("127.0.0.1");
+        AtomicInteger lookups = new AtomicInteger();
+        OutboundPolicy loopbackOnly = OutboundPolicy.publicAnd(AddressClassifier.Kind.LOOPBACK).withResolver(host -> {
+            lookups.incrementAndGet();
+            return new InetAddress[] {InetAddress.getByName(dns.get())};
+        });
+        Task task = task(TaskKind.CLASSIFICATION, "http://models.invalid:" + server.port() + "/c", Map.of(), null);
+        try (HttpTaskRunner runner = new HttpTaskRunner(task, FAST.withPolicy(loopbackOnly))) {
+            assertThat(runner.classify(image(8, 8)).best().name()).isEqualTo("Truck");
+            assertThat(runner.classify(image(8, 8)).best().name()).isEqualTo("Truck");
+            int before = lookups.get();
+            dns.set("10.0.0.7"); // the name now points into a private network
+            assertTaskException(() -> runner.classify(image(8, 8)), 502, "is refused", "10.0.0.7", "private network");
+            assertThat(lookups.get()).isGreaterThan(before);
+        }
+        assertThat(server.calls("/c")).isEqualTo(2);
     }
 
     @Test
