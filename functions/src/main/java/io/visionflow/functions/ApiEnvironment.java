@@ -40,7 +40,8 @@ public final class ApiEnvironment {
         String bucket = required(env, BUCKET);
         DynamoStores dynamo = DynamoStores.of(dynamoClient(env), prefix);
         // /tmp survives warm invocations, so a blob is fetched once per instance
-        S3BlobStore blobs = new S3BlobStore(S3BlobStore.client(env), bucket,
+        // the S3 and Lambda clients are built on first use: most requests need neither
+        S3BlobStore blobs = new S3BlobStore(() -> S3BlobStore.client(env), bucket,
                 Path.of(System.getProperty("java.io.tmpdir"), "visionflow-blobs"));
         int maxRecords = maxRecords(env);
         Map<WorkerKind, String> workers = workers(env);
@@ -54,7 +55,7 @@ public final class ApiEnvironment {
             c.deadline = DEADLINE;
             if (!workers.isEmpty()) {
                 // model and service steps run in the worker functions; they read the images from S3
-                LambdaStepInvoker invoker = new LambdaStepInvoker(LambdaStepInvoker.client(env, DEADLINE), workers);
+                LambdaStepInvoker invoker = new LambdaStepInvoker(() -> LambdaStepInvoker.client(env, DEADLINE), workers);
                 c.executor = new RemoteStepExecutor(invoker);
                 if (workers.containsKey(WorkerKind.MODEL)) {
                     // no ONNX Runtime here: uploads and onnx tasks are checked by the model worker

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
+import java.util.function.Supplier;
 
 /**
  * Runs a step in its worker function with a synchronous Lambda {@code Invoke}. The SDK retries
@@ -40,11 +41,16 @@ public final class LambdaStepInvoker implements StepInvoker {
     public static final String LAMBDA_ENDPOINT = "VISIONFLOW_LAMBDA_ENDPOINT";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final LambdaClient lambda;
+    private final Supplier<LambdaClient> lambda;
     private final Map<WorkerKind, String> functions;
 
     public LambdaStepInvoker(LambdaClient lambda, Map<WorkerKind, String> functions) {
-        this.lambda = lambda;
+        this(() -> lambda, functions);
+    }
+
+    /** An invoker whose client is built on the first step: requests without model steps never pay for it. */
+    public LambdaStepInvoker(Supplier<LambdaClient> lambda, Map<WorkerKind, String> functions) {
+        this.lambda = Lazy.of(lambda);
         this.functions = new EnumMap<>(functions);
     }
 
@@ -77,7 +83,7 @@ public final class LambdaStepInvoker implements StepInvoker {
             throw new StepFailure(501, "this deployment has no " + name(worker) + " worker");
         }
         try {
-            InvokeResponse response = lambda.invoke(b -> b.functionName(function)
+            InvokeResponse response = lambda.get().invoke(b -> b.functionName(function)
                     .payload(SdkBytes.fromByteArrayUnsafe(request)));
             byte[] payload = response.payload() == null ? new byte[0] : response.payload().asByteArrayUnsafe();
             if (response.functionError() != null) {

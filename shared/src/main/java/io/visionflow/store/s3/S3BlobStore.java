@@ -33,6 +33,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Blobs as S3 objects. A blob key {@code <account>/<kind>/<sha256>} is stored as the object
@@ -52,15 +53,23 @@ public final class S3BlobStore implements BlobStore {
     public static final String ENDPOINT_VARIABLE = "VISIONFLOW_S3_ENDPOINT";
     public static final String REGION_VARIABLE = "AWS_REGION";
 
-    private final S3Client s3;
+    private final Supplier<S3Client> client;
     private final String bucket;
     private final Path cacheDir;
 
     public S3BlobStore(S3Client s3, String bucket, Path cacheDir) {
+        this(() -> s3, bucket, cacheDir);
+    }
+
+    /**
+     * A store whose client is built on first use: a function that answers requests without blobs
+     * (most API calls) never pays for the S3 client's start-up.
+     */
+    public S3BlobStore(Supplier<S3Client> s3, String bucket, Path cacheDir) {
         if (bucket == null || bucket.isBlank()) {
             throw new IllegalArgumentException("an S3 bucket name is required");
         }
-        this.s3 = s3;
+        this.client = memoize(s3);
         this.bucket = bucket;
         this.cacheDir = cacheDir;
     }
@@ -94,6 +103,30 @@ public final class S3BlobStore implements BlobStore {
         return builder.build();
     }
 
+    private S3Client s3() {
+        return client.get();
+    }
+
+    private static <T> Supplier<T> memoize(Supplier<T> make) {
+        return new Supplier<>() {
+            private volatile T value;
+
+            @Override
+            public T get() {
+                T v = value;
+                if (v == null) {
+                    synchronized (this) {
+                        v = value;
+                        if (v == null) {
+                            value = v = make.get();
+                        }
+                    }
+                }
+                return v;
+            }
+        };
+    }
+
     public String bucket() {
         return bucket;
     }
@@ -114,7 +147,7 @@ public final class S3BlobStore implements BlobStore {
             }
             // S3 checks the upload against the digest the key already holds
             String sha256 = Base64.getEncoder().encodeToString(HexFormat.of().parseHex(key.substring(key.lastIndexOf('/') + 1)));
-            s3.putObject(b -> b.bucket(bucket).key(objectKey).contentLength((long) bytes.length).checksumSHA256(sha256),
+            s3().putObject(b -> b.bucket(bucket).key(objectKey).contentLength((long) bytes.length).checksumSHA256(sha256),
                     RequestBody.fromBytes(bytes));
             return key;
         } catch (SdkException e) {
@@ -128,7 +161,7 @@ public final class S3BlobStore implements BlobStore {
             return Optional.empty();
         }
         try {
-            return Optional.of(s3.getObjectAsBytes(b -> b.bucket(bucket).key(objectKey(key))).asByteArray());
+            return Optional.of(s3().getObjectAsBytes(b -> b.bucket(bucket).key(objectKey(key))).asByteArray());
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (SdkException e) {
@@ -160,7 +193,7 @@ public final class S3BlobStore implements BlobStore {
 
     private void download(String key, Path tmp) throws IOException {
         MessageDigest sha256 = sha256();
-        try (ResponseInputStream<GetObjectResponse> body = s3.getObject(b -> b.bucket(bucket).key(objectKey(key)));
+        try (ResponseInputStream<GetObjectResponse> body = s3().getObject(b -> b.bucket(bucket).key(objectKey(key)));
              InputStream in = new DigestInputStream(body, sha256);
              OutputStream out = Files.newOutputStream(tmp)) {
             in.transferTo(out);
@@ -187,7 +220,7 @@ public final class S3BlobStore implements BlobStore {
         try {
             boolean existed = exists(objectKey);
             // even when HEAD saw nothing: DELETE is what reports a missing bucket
-            s3.deleteObject(b -> b.bucket(bucket).key(objectKey));
+            s3().deleteObject(b -> b.bucket(bucket).key(objectKey));
             Files.deleteIfExists(cacheDir.resolve(key));
             return existed;
         } catch (SdkException e) {
@@ -205,7 +238,7 @@ public final class S3BlobStore implements BlobStore {
 
     private boolean exists(String objectKey) {
         try {
-            s3.headObject(b -> b.bucket(bucket).key(objectKey));
+            s3().headObject(b -> b.bucket(bucket).key(objectKey));
             return true;
         } catch (NoSuchKeyException e) {
             // HEAD has no error body: a missing bucket looks the same, and the next call reports it
