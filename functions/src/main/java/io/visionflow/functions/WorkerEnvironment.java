@@ -2,7 +2,9 @@ package io.visionflow.functions;
 
 import io.visionflow.image.BlobImageStore;
 import io.visionflow.net.OutboundPolicy;
+import io.visionflow.service.BuiltinServices;
 import io.visionflow.service.ServiceCatalog;
+import io.visionflow.task.onnx.PretrainedModels;
 import io.visionflow.store.BlobModelSource;
 import io.visionflow.store.s3.S3BlobStore;
 import io.visionflow.task.BackendRunners;
@@ -21,6 +23,9 @@ import java.util.Map;
 public final class WorkerEnvironment {
     /** Intra-op threads of each model session; defaults to the vCPUs Lambda gives the function. */
     public static final String ONNX_THREADS = "VISIONFLOW_ONNX_THREADS";
+    /** Where the services' model files are: the layer template.yaml gives the service worker. */
+    public static final String MODELS_DIR = "VISIONFLOW_MODELS_DIR";
+    static final String DEFAULT_MODELS_DIR = "/opt/models";
 
     private WorkerEnvironment() {
     }
@@ -36,6 +41,16 @@ public final class WorkerEnvironment {
         BackendRunners runners = new BackendRunners(models, threads(env), HttpTaskRunner.Settings.DEFAULTS.withPolicy(OutboundPolicy.fromEnvironment(env)));
         BlobImageStore.Cache cache = new BlobImageStore.Cache();
         return new StepWorker(runners, services, account -> new BlobImageStore(blobs, account, cache), models);
+    }
+
+    /**
+     * The built-in services on the models directory. Their models load on first use, and a missing
+     * file fails only the calls of the service that needs it (503).
+     */
+    public static ServiceCatalog services(Map<String, String> env) {
+        String dir = env.getOrDefault(MODELS_DIR, DEFAULT_MODELS_DIR);
+        return BuiltinServices.open(PretrainedModels.modelSource(Path.of(dir)), threads(env),
+                BuiltinServices.DEFAULT_UPSCALE_MAX_PIXELS).catalog();
     }
 
     static int threads(Map<String, String> env) {

@@ -8,7 +8,8 @@ import java.nio.file.Path;
 
 /**
  * Runs in a fresh JVM on a shaded worker jar (see {@link WorkerJarTest}): the Lambda constructor
- * of the model worker, then one step per argument (a file with the step's JSON); prints
+ * of the model worker (of the service worker when the first argument is {@code service}), then
+ * one step per argument (a file with the step's JSON); prints
  * {@code millis reply} per step and {@code # first-answer <ms since JVM start>}.
  */
 public final class WorkerJarMain {
@@ -16,9 +17,11 @@ public final class WorkerJarMain {
     }
 
     public static void main(String[] args) throws Exception {
-        ModelWorkerHandler handler = new ModelWorkerHandler();
+        // the model worker, or the service worker when the first argument is "service"
+        boolean service = args.length > 0 && args[0].equals("service");
+        WorkerHandler handler = service ? new ServiceWorkerHandler() : new ModelWorkerHandler();
         long first = -1;
-        for (String file : args) {
+        for (String file : java.util.Arrays.asList(args).subList(service ? 1 : 0, args.length)) {
             byte[] step = Files.readAllBytes(Path.of(file));
             long start = System.nanoTime();
             ByteArrayOutputStream out = new ByteArrayOutputStream();

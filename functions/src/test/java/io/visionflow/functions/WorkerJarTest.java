@@ -88,8 +88,56 @@ class WorkerJarTest {
                 jar(arch).getFileName(), r.stat("first-answer"), answers.get(0).split(" ")[0], answers.get(1).split(" ")[0]);
     }
 
+    @Test
+    void theServiceWorkerRemovesABackgroundWithTheModelsOfItsLayerAlone(@TempDir Path tmp) throws Exception {
+        Path layer = DIR.resolve("service-models/models");
+        assertThat(layer.resolve("@imgly/background-removal-data/LICENSE.md")).isRegularFile();
+        String arch = System.getProperty("os.arch").contains("aarch64") ? "arm64" : "x86_64";
+        Step step = Step.service(tmp, """
+                {"type": "service", "id": "bg", "service": "remove_background", "output_field": "cut", "params": {"output": "mask"}}""");
+        Path file = tmp.resolve("service-step.json");
+        Files.write(file, step.request());
+        Map<String, String> env = new java.util.HashMap<>(step.env());
+        env.put(WorkerEnvironment.MODELS_DIR, layer.toString());
+        FreshJvm.Result r = FreshJvm.run(jar(arch), WorkerJarMain.class, env, List.of("service", file.toString()), tmp);
+        assertThat(r.exit()).as(r.lines() + r.stderr()).isZero();
+        String answer = r.answers().get(0);
+        JsonNode outcome = EventFiles.JSON.readTree(answer.substring(answer.indexOf(' ') + 1));
+        assertThat(outcome.has("failure")).as(answer).isFalse();
+        assertThat(outcome.at("/writes/cut/mask").asText()).startsWith("data:image/png;base64,");
+        assertThat(outcome.at("/writes/cut/width").asInt()).isEqualTo(512);
+        assertThat(outcome.at("/charges/0/item").asText()).isEqualTo("service:remove_background");
+        System.out.printf("fresh JVM on %s with the service layer (%s): remove_background answered %d ms after JVM start%n",
+                jar(arch).getFileName(), layer, r.stat("first-answer"));
+    }
+
     /** A detection step on the astronaut photo with BlazeFace, its model and image put in a fresh bucket. */
     record Step(byte[] request, Map<String, String> env) {
+        /** A step of this service action on the astronaut photo, the photo put in a fresh bucket. */
+        static Step service(Path tmp, String actionJson) throws Exception {
+            String bucket = "wjar" + UUID.randomUUID().toString().substring(0, 8);
+            var s3 = AwsEmulators.s3Client();
+            s3.createBucket(b -> b.bucket(bucket));
+            S3BlobStore blobs = new S3BlobStore(s3, bucket, tmp.resolve("cache"));
+            ImageRef image = astronaut(blobs, "acct-wjar");
+            var action = FlowParser.parseAction(EventFiles.JSON.readTree(actionJson), "a").definition().topNode();
+            StepContext context = new StepContext("acct-wjar", id -> Optional.empty(), id -> Optional.empty(), t -> null,
+                    null, ServiceCatalog.empty());
+            return new Step(StepCodec.request(new StepInput(action, JsonNodeFactory.instance.objectNode(), image,
+                    Frame.IDENTITY, image), context), env(bucket));
+        }
+
+        private static ImageRef astronaut(S3BlobStore blobs, String account) throws Exception {
+            try (var in = WorkerJarTest.class.getResourceAsStream("/photos/astronaut.jpg")) {
+                return new BlobImageStore(blobs, account, new BlobImageStore.Cache(0)).put(ImageDecoder.decode(in.readAllBytes()));
+            }
+        }
+
+        private static Map<String, String> env(String bucket) {
+            return Map.of(ApiEnvironment.BUCKET, bucket, "AWS_REGION", "us-east-1",
+                    S3BlobStore.ENDPOINT_VARIABLE, AwsEmulators.s3Endpoint().toString());
+        }
+
         static Step faceDetection(Path tmp) throws Exception {
             String bucket = "wjar" + UUID.randomUUID().toString().substring(0, 8);
             var s3 = AwsEmulators.s3Client();
@@ -100,11 +148,7 @@ class WorkerJarTest {
             OnnxBackend b = (OnnxBackend) face.backend();
             String model = blobs.put(account, "model", Files.readAllBytes(PretrainedModels.modelSource().file(b.model())));
             Task task = new Task(face.id(), face.name(), face.kind(), face.labels(), new OnnxBackend(model, b.preprocessing(), b.output()));
-            byte[] photo;
-            try (var in = WorkerJarTest.class.getResourceAsStream("/photos/astronaut.jpg")) {
-                photo = in.readAllBytes();
-            }
-            ImageRef image = new BlobImageStore(blobs, account, new BlobImageStore.Cache(0)).put(ImageDecoder.decode(photo));
+            ImageRef image = astronaut(blobs, account);
             var action = FlowParser.parseAction(EventFiles.JSON.readTree("""
                     {"type": "detection", "id": "faces", "task": "%s", "output_field": "faces"}""".formatted(task.id())), "a")
                     .definition().topNode();
@@ -112,8 +156,7 @@ class WorkerJarTest {
                     id -> Optional.empty(), t -> null, null, ServiceCatalog.empty());
             byte[] request = StepCodec.request(new StepInput(action, JsonNodeFactory.instance.objectNode(), image,
                     Frame.IDENTITY, image), context);
-            return new Step(request, Map.of(ApiEnvironment.BUCKET, bucket, "AWS_REGION", "us-east-1",
-                    S3BlobStore.ENDPOINT_VARIABLE, AwsEmulators.s3Endpoint().toString()));
+            return new Step(request, env(bucket));
         }
     }
 }

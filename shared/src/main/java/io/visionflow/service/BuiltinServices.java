@@ -30,6 +30,9 @@ public final class BuiltinServices implements AutoCloseable {
                 new ReadText(this.models, tasks)));
     }
 
+    /** Largest image {@code upscale} produces by default (16 MP); a bigger one is a 413. */
+    public static final long DEFAULT_UPSCALE_MAX_PIXELS = Upscale.DEFAULT_MAX_OUTPUT_PIXELS;
+
     /** The services on {@code models}, with up to two ONNX Runtime threads per call and a 16 MP upscale limit. */
     public static BuiltinServices open(ModelSource models) {
         return open(models, Math.min(2, Runtime.getRuntime().availableProcessors()), Upscale.DEFAULT_MAX_OUTPUT_PIXELS);
