@@ -1,14 +1,18 @@
 package io.visionflow.functions;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.api.Api;
 import io.visionflow.api.ApiRequest;
 import io.visionflow.api.ApiResponse;
 import org.crac.Core;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -23,9 +27,12 @@ import java.util.function.Supplier;
 
 /**
  * The API function: an API Gateway HTTP API (payload 2.0) event in, the shared {@link Api}'s answer
- * out. It only translates; routing, auth and errors are the Api's.
+ * out. It only translates; routing, auth and errors are the Api's. A stream handler reading the
+ * event as a JSON tree: the runtime's reflective event mapping would load and run an object mapper
+ * of its own on every cold start, for a dozen fields.
  */
-public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public final class ApiHandler implements RequestStreamHandler {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final Supplier<Api> api;
     // org.crac holds resources weakly: the handler keeps its own alive
     private Priming.ApiResource priming;
@@ -51,20 +58,23 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     }
 
     @Override
-    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        JSON.writeValue(output, handle(JSON.readTree(input)));
+    }
+
+    /** One event, as its JSON, to the response's JSON. */
+    ObjectNode handle(JsonNode event) {
         return toEvent(api.get().handle(toRequest(event)));
     }
 
-    static ApiRequest toRequest(APIGatewayV2HTTPEvent event) {
-        var http = event.getRequestContext() == null ? null : event.getRequestContext().getHttp();
-        String method = http != null && http.getMethod() != null ? http.getMethod() : "GET";
+    static ApiRequest toRequest(JsonNode event) {
+        JsonNode http = event.path("requestContext").path("http");
+        String method = text(http, "method", "GET");
         // rawPath keeps the client's encoding and trailing slash, which the Api's routes expect
-        String path = event.getRawPath() != null ? event.getRawPath() : http != null ? http.getPath() : "/";
+        String path = text(event, "rawPath", text(http, "path", "/"));
         Map<String, String> headers = new HashMap<>();
-        if (event.getHeaders() != null) {
-            // HTTP API already joins repeated headers with commas; cookies travel apart and are not used
-            event.getHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
-        }
+        // HTTP API already joins repeated headers with commas; cookies travel apart and are not used
+        event.path("headers").properties().forEach(e -> headers.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue().asText()));
         return new ApiRequest(method, path, query(event), headers, body(event));
     }
 
@@ -72,10 +82,10 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
      * From rawQueryString, not queryStringParameters: the latter joins repeated keys with commas,
      * which cannot be told apart from a comma inside one value.
      */
-    static Map<String, List<String>> query(APIGatewayV2HTTPEvent event) {
+    static Map<String, List<String>> query(JsonNode event) {
         Map<String, List<String>> query = new LinkedHashMap<>();
-        String raw = event.getRawQueryString();
-        if (raw != null && !raw.isEmpty()) {
+        String raw = text(event, "rawQueryString", "");
+        if (!raw.isEmpty()) {
             for (String pair : raw.split("&")) {
                 if (pair.isEmpty()) {
                     continue;
@@ -85,9 +95,9 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
                 String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
                 query.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
             }
-        } else if (event.getQueryStringParameters() != null) {
+        } else {
             // hand-written events may carry only the parsed map
-            event.getQueryStringParameters().forEach((k, v) -> query.put(k, List.of(v)));
+            event.path("queryStringParameters").properties().forEach(e -> query.put(e.getKey(), List.of(e.getValue().asText())));
         }
         return query;
     }
@@ -100,39 +110,47 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         }
     }
 
-    private static byte[] body(APIGatewayV2HTTPEvent event) {
-        String body = event.getBody();
-        if (body == null) {
+    private static byte[] body(JsonNode event) {
+        JsonNode body = event.get("body");
+        if (body == null || body.isNull()) {
             return new byte[0];
         }
-        if (event.getIsBase64Encoded()) {
+        String text = body.asText();
+        if (event.path("isBase64Encoded").asBoolean(false)) {
             try {
-                return Base64.getMimeDecoder().decode(body);
+                return Base64.getMimeDecoder().decode(text);
             } catch (IllegalArgumentException e) {
                 // API Gateway never sends this; a hand-made event that does gets the bytes as they are
-                return body.getBytes(StandardCharsets.UTF_8);
+                return text.getBytes(StandardCharsets.UTF_8);
             }
         }
-        return body.getBytes(StandardCharsets.UTF_8);
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    static APIGatewayV2HTTPResponse toEvent(ApiResponse response) {
+    /** The HTTP API's response shape: statusCode, headers, body (base64 unless text), isBase64Encoded. */
+    static ObjectNode toEvent(ApiResponse response) {
         String type = response.headers().entrySet().stream()
                 .filter(e -> e.getKey().equalsIgnoreCase("content-type"))
                 .map(Map.Entry::getValue).findFirst().orElse("application/json");
         boolean text = isText(type);
-        return APIGatewayV2HTTPResponse.builder()
-                .withStatusCode(response.status())
-                .withHeaders(new LinkedHashMap<>(response.headers()))
-                .withBody(text ? new String(response.body(), StandardCharsets.UTF_8)
-                        : Base64.getEncoder().encodeToString(response.body()))
-                .withIsBase64Encoded(!text)
-                .build();
+        ObjectNode out = JSON.createObjectNode();
+        out.put("statusCode", response.status());
+        ObjectNode headers = out.putObject("headers");
+        response.headers().forEach(headers::put);
+        out.put("body", text ? new String(response.body(), StandardCharsets.UTF_8)
+                : Base64.getEncoder().encodeToString(response.body()));
+        out.put("isBase64Encoded", !text);
+        return out;
     }
 
     private static boolean isText(String contentType) {
         String t = contentType.toLowerCase(Locale.ROOT);
         return t.startsWith("text/") || t.contains("json") || t.contains("xml")
                 || t.startsWith("application/x-www-form-urlencoded");
+    }
+
+    private static String text(JsonNode node, String field, String otherwise) {
+        JsonNode v = node.get(field);
+        return v != null && v.isTextual() ? v.asText() : otherwise;
     }
 }

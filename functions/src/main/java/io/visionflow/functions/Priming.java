@@ -1,8 +1,8 @@
 package io.visionflow.functions;
 
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.engine.Charge;
 import io.visionflow.engine.Frame;
 import io.visionflow.engine.StepContext;
@@ -25,7 +25,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -90,17 +89,14 @@ final class Priming {
     /** Primes an Api; returns the statuses it got (all 4xx: nothing here reaches a store). */
     static List<Integer> prime(io.visionflow.api.Api api) {
         common();
-        APIGatewayV2HTTPEvent event = new APIGatewayV2HTTPEvent();
-        event.setRawPath("/flows/v2/process");
-        event.setRawQueryString("priming=1");
-        event.setHeaders(Map.of("Content-Type", "application/json"));
-        event.setRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
-                .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod("POST").withPath("/flows/v2/process").build())
-                .build());
-        event.setBody("{\"flow\": \"priming\", \"records\": []}");
-        int unauthenticated = ApiHandler.toEvent(api.handle(ApiHandler.toRequest(event))).getStatusCode();
-        event.setRawPath("/v2/no-such-route");
-        int unknown = ApiHandler.toEvent(api.handle(ApiHandler.toRequest(event))).getStatusCode();
+        ObjectNode event = JsonNodeFactory.instance.objectNode();
+        event.put("rawPath", "/flows/v2/process").put("rawQueryString", "priming=1");
+        event.putObject("headers").put("Content-Type", "application/json");
+        event.putObject("requestContext").putObject("http").put("method", "POST").put("path", "/flows/v2/process");
+        event.put("body", "{\"flow\": \"priming\", \"records\": []}").put("isBase64Encoded", false);
+        int unauthenticated = ApiHandler.toEvent(api.handle(ApiHandler.toRequest(event))).get("statusCode").asInt();
+        event.put("rawPath", "/v2/no-such-route");
+        int unknown = ApiHandler.toEvent(api.handle(ApiHandler.toRequest(event))).get("statusCode").asInt();
         LOG.log(System.Logger.Level.INFO, "primed the API function ({0}, {1})", unauthenticated, unknown);
         return List.of(unauthenticated, unknown);
     }

@@ -1,6 +1,5 @@
 package io.visionflow.functions;
 
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.visionflow.api.Api;
 import io.visionflow.api.Tokens;
@@ -46,7 +45,7 @@ class ApiHandlerEventsTest {
     static ApiHandler handler;
     static final Map<String, String> values = new HashMap<>();
 
-    record Answer(int status, JsonNode json, APIGatewayV2HTTPResponse raw) {
+    record Answer(int status, JsonNode json, EventFiles.Response raw) {
     }
 
     @BeforeAll
@@ -112,7 +111,7 @@ class ApiHandlerEventsTest {
     }
 
     static Answer call(String name, Map<String, String> with) {
-        APIGatewayV2HTTPResponse r = handler.handleRequest(EventFiles.event(name, with), null);
+        EventFiles.Response r = EventFiles.call(handler, EventFiles.event(name, with));
         JsonNode json;
         try {
             json = EventFiles.JSON.readTree(r.getBody());

@@ -104,9 +104,9 @@ class ApiJarTest {
             Map<String, String> values = new HashMap<>(Map.of("TOKEN", d.token(), "MODEL_URL", model.url(""),
                     "IMAGE_BASE64", ApiHandlerEventsTest.png(), "MODEL_BASE64", ApiHandlerEventsTest.modelBase64()));
             ApiHandler here = new ApiHandler(api);
-            var task = EventFiles.JSON.readTree(here.handleRequest(EventFiles.event("create-recognition-task", values), null).getBody());
+            var task = EventFiles.JSON.readTree(EventFiles.call(here, EventFiles.event("create-recognition-task", values)).getBody());
             values.put("TASK_ID", task.path("id").asText());
-            var flow = EventFiles.JSON.readTree(here.handleRequest(EventFiles.event("create-flow", values), null).getBody());
+            var flow = EventFiles.JSON.readTree(EventFiles.call(here, EventFiles.event("create-flow", values)).getBody());
             values.put("FLOW_ID", flow.path("id").asText());
 
             FreshJvm.Result r = FreshJvm.run(JAR, ApiJarMain.class, d.env(), Deployment.events(tmp, values,
@@ -143,16 +143,16 @@ class ApiJarTest {
             ApiHandler here = new ApiHandler(api);
             Map<String, String> values = new HashMap<>(Map.of("TOKEN", d.token(), "IMAGE_BASE64", ApiHandlerEventsTest.png(),
                     "MODEL_BASE64", ApiHandlerEventsTest.modelBase64()));
-            String model = EventFiles.JSON.readTree(here.handleRequest(EventFiles.event("upload-model", values), null).getBody())
+            String model = EventFiles.JSON.readTree(EventFiles.call(here, EventFiles.event("upload-model", values)).getBody())
                     .path("id").asText();
             var task = api.handle(io.visionflow.api.ApiRequest.json("POST", "/recognition/v2/task/", d.token(), """
                     {"name": "colour", "labels": ["red", "green", "blue"], "backend": {"kind": "onnx", "model": "%s",
                      "preprocessing": {"width": 32, "height": 32}, "output": {"decoder": "classifier", "activation": "softmax"}}}"""
                     .formatted(model))).bodyJson();
             values.put("TASK_ID", task.path("id").asText());
-            values.put("FLOW_ID", EventFiles.JSON.readTree(here.handleRequest(EventFiles.event("create-flow", values), null)
+            values.put("FLOW_ID", EventFiles.JSON.readTree(EventFiles.call(here, EventFiles.event("create-flow", values))
                     .getBody()).path("id").asText());
-            String inProcess = EventFiles.JSON.readTree(here.handleRequest(EventFiles.event("process-flow", values), null).getBody())
+            String inProcess = EventFiles.JSON.readTree(EventFiles.call(here, EventFiles.event("process-flow", values)).getBody())
                     .path("records").toString();
 
             Map<String, String> env = new HashMap<>(d.env());

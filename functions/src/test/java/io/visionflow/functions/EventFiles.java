@@ -1,10 +1,14 @@
 package io.visionflow.functions;
 
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,15 +53,30 @@ final class EventFiles {
         }
     }
 
-    static APIGatewayV2HTTPEvent event(String name, Map<String, String> values) {
-        return parse(text(name, values));
+    /** The event file, filled in: the bytes Lambda hands the stream handler. */
+    static String event(String name, Map<String, String> values) {
+        return text(name, values);
     }
 
-    static APIGatewayV2HTTPEvent parse(String json) {
+    /** An API function's answer, as the HTTP API reads it. */
+    record Response(int getStatusCode, Map<String, String> getHeaders, String getBody, boolean getIsBase64Encoded) {
+    }
+
+    /** Runs one event through the handler's stream entry, as the Lambda runtime does. */
+    static Response call(ApiHandler handler, String event) {
         try {
-            return JSON.readValue(json, APIGatewayV2HTTPEvent.class);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            handler.handleRequest(new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)), out, null);
+            return parseResponse(out.toByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    static Response parseResponse(byte[] json) throws IOException {
+        JsonNode r = JSON.readTree(json);
+        Map<String, String> headers = new LinkedHashMap<>();
+        r.path("headers").properties().forEach(e -> headers.put(e.getKey(), e.getValue().asText()));
+        return new Response(r.path("statusCode").asInt(), headers, r.path("body").asText(), r.path("isBase64Encoded").asBoolean());
     }
 }

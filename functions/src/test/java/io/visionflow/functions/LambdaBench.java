@@ -91,9 +91,9 @@ public final class LambdaBench {
             Map<String, String> values = new HashMap<>(Map.of("TOKEN", d.token(), "MODEL_URL", model.url(""),
                     "IMAGE_BASE64", ApiHandlerEventsTest.png()));
             ApiHandler here = new ApiHandler(api);
-            values.put("TASK_ID", EventFiles.JSON.readTree(here.handleRequest(EventFiles.event("create-recognition-task", values), null)
+            values.put("TASK_ID", EventFiles.JSON.readTree(EventFiles.call(here, EventFiles.event("create-recognition-task", values))
                     .getBody()).path("id").asText());
-            values.put("FLOW_ID", EventFiles.JSON.readTree(here.handleRequest(EventFiles.event("create-flow", values), null)
+            values.put("FLOW_ID", EventFiles.JSON.readTree(EventFiles.call(here, EventFiles.event("create-flow", values))
                     .getBody()).path("id").asText());
             List<String> events = ApiJarTest.Deployment.events(tmp, values, "process-flow", "process-flow");
             System.out.printf("API function, fresh JVM on %s (%.1f MB), http-task flow, medians:%n",
