@@ -35,7 +35,7 @@ public final class ApiHandler implements RequestStreamHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Supplier<Api> api;
     // org.crac holds resources weakly: the handler keeps its own alive
-    private Priming.ApiResource priming;
+    Priming.ApiResource priming;
 
     /**
      * For Lambda: the Api is built from the environment on the first event, or at SnapStart's

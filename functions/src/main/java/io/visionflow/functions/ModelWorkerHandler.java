@@ -10,7 +10,7 @@ import org.crac.Core;
  */
 public final class ModelWorkerHandler extends WorkerHandler {
     // org.crac holds resources weakly: the handler keeps its own alive
-    private final Priming.Worker priming = new Priming.Worker(this::worker);
+    final Priming.Worker priming = new Priming.Worker(this::worker);
 
     public ModelWorkerHandler() {
         super(() -> WorkerEnvironment.create(System.getenv(), ServiceCatalog.empty()));

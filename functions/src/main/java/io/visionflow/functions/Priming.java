@@ -13,9 +13,17 @@ import io.visionflow.image.ImageDecoder;
 import io.visionflow.image.ImageException;
 import io.visionflow.image.ImageRef;
 import io.visionflow.service.ServiceCatalog;
+import io.visionflow.store.dynamodb.DynamoStores;
 import io.visionflow.worker.StepCodec;
 import io.visionflow.worker.StepWorker;
 import org.crac.Context;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import org.crac.Resource;
 
 import javax.imageio.ImageIO;
@@ -25,6 +33,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -61,6 +70,7 @@ final class Priming {
         @Override
         public void beforeCheckpoint(Context<? extends Resource> context) {
             prime(api.get());
+            primeTables(System.getenv());
         }
 
         @Override
@@ -83,6 +93,60 @@ final class Priming {
 
         @Override
         public void afterRestore(Context<? extends Resource> context) {
+        }
+    }
+
+    /**
+     * Runs the table stores' reads and a usage charge on a DynamoDB client that stops every call
+     * before it is sent ({@code beforeTransmission}) and signs with made-up credentials: the SDK's
+     * marshalling, endpoint rules and signing, and the stores' own code, are loaded and compiled
+     * without a connection, a DNS lookup or the function's real credentials. Returns how many calls
+     * it stopped.
+     */
+    static int primeTables(Map<String, String> env) {
+        java.util.concurrent.atomic.AtomicInteger stopped = new java.util.concurrent.atomic.AtomicInteger();
+        ExecutionInterceptor stop = new ExecutionInterceptor() {
+            @Override
+            public void beforeTransmission(software.amazon.awssdk.core.interceptor.Context.BeforeTransmission context,
+                                           ExecutionAttributes attributes) {
+                stopped.incrementAndGet();
+                throw new PrimingStop();
+            }
+        };
+        String region = env.getOrDefault("AWS_REGION", "us-east-1");
+        var builder = DynamoDbClient.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .region(Region.of(region.isBlank() ? "us-east-1" : region))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("priming", "priming")))
+                .overrideConfiguration(o -> o.addExecutionInterceptor(stop));
+        String endpoint = env.get(ApiEnvironment.DYNAMODB_ENDPOINT);
+        if (endpoint != null && !endpoint.isBlank()) {
+            builder.endpointOverride(java.net.URI.create(endpoint));
+        }
+        try (DynamoDbClient client = builder.build()) {
+            io.visionflow.store.Stores stores = DynamoStores.of(client, env.getOrDefault(ApiEnvironment.TABLE_PREFIX, "priming-"))
+                    .stores(null);
+            List<Runnable> calls = List.of(
+                    () -> stores.accounts().accountOfToken("0".repeat(64)),
+                    () -> stores.flows().get("priming", "flow"),
+                    () -> stores.tasks().get("priming", "task"),
+                    () -> stores.requests().get("priming", "request"),
+                    () -> stores.usage().charge("priming", java.time.LocalDate.EPOCH, "flow", 1, "priming"));
+            for (Runnable call : calls) {
+                try {
+                    call.run();
+                } catch (RuntimeException expected) {
+                    // every call ends at the interceptor
+                }
+            }
+        }
+        return stopped.get();
+    }
+
+    /** Thrown by the priming interceptor: the call was only rehearsed. */
+    private static final class PrimingStop extends RuntimeException {
+        PrimingStop() {
+            super("priming: not sent", null, false, false);
         }
     }
 

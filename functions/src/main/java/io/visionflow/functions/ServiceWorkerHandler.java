@@ -8,7 +8,7 @@ import org.crac.Core;
  * ({@value WorkerEnvironment#MODELS_DIR}, /opt/models by default).
  */
 public final class ServiceWorkerHandler extends WorkerHandler {
-    private final Priming.Worker priming = new Priming.Worker(this::worker);
+    final Priming.Worker priming = new Priming.Worker(this::worker);
 
     public ServiceWorkerHandler() {
         super(() -> WorkerEnvironment.create(System.getenv(), WorkerEnvironment.services(System.getenv())));

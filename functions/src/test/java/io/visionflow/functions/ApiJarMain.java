@@ -20,10 +20,15 @@ public final class ApiJarMain {
 
     public static void main(String[] args) throws Exception {
         ApiHandler handler = new ApiHandler();
+        // --primed: run the SnapStart hook first, as the snapshot would hold it
+        boolean primed = args.length > 0 && args[0].equals("--primed");
+        if (primed) {
+            handler.priming.beforeCheckpoint(null);
+        }
         long first = -1;
         byte[][] answers = new byte[args.length][];
         long[] millis = new long[args.length];
-        for (int i = 0; i < args.length; i++) {
+        for (int i = primed ? 1 : 0; i < args.length; i++) {
             byte[] event = Files.readAllBytes(Path.of(args[i]));
             long start = System.nanoTime();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -36,7 +41,7 @@ public final class ApiJarMain {
             }
         }
         ObjectMapper json = new ObjectMapper();
-        for (int i = 0; i < args.length; i++) {
+        for (int i = primed ? 1 : 0; i < args.length; i++) {
             JsonNode response = json.readTree(answers[i]);
             System.out.println(response.path("statusCode").asInt() + " " + millis[i] + " "
                     + response.path("body").asText().replace('\n', ' '));

@@ -71,8 +71,10 @@ public final class LambdaBench {
 
     private static final List<String> EXTRA = System.getProperty("bench.jvm", "").isBlank() ? List.of()
             : List.of(System.getProperty("bench.jvm").trim().split("\\s+"));
-    private static final List<List<String>> VARIANTS = List.of(EXTRA,
-            concat(EXTRA, List.of("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1")));
+    private static final List<String> C1 = List.of("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1");
+    private static final List<List<String>> VARIANTS = List.of(EXTRA, concat(EXTRA, C1), concat(EXTRA, C1));
+    /** The variant whose launcher runs the priming hook before the first event: what a SnapStart restore starts from. */
+    private static final int PRIMED = 2;
 
     private static List<String> concat(List<String> a, List<String> b) {
         List<String> out = new ArrayList<>(a);
@@ -98,8 +100,8 @@ public final class LambdaBench {
             List<String> events = ApiJarTest.Deployment.events(tmp, values, "process-flow", "process-flow");
             System.out.printf("API function, fresh JVM on %s (%.1f MB), http-task flow, medians:%n",
                     API_JAR.getFileName(), Files.size(API_JAR) / 1e6);
-            table(rounds, flags -> FreshJvm.run(API_JAR, ApiJarMain.class, d.env(), events, tmp, flags),
-                    a -> a.startsWith("200 "), 1);
+            table(rounds, (variant, flags) -> FreshJvm.run(API_JAR, ApiJarMain.class, d.env(),
+                    variant == PRIMED ? concat(List.of("--primed"), events) : events, tmp, flags), a -> a.startsWith("200 "), 1);
         }
     }
 
@@ -110,13 +112,14 @@ public final class LambdaBench {
         Path jar = WorkerJarTest.jar(System.getProperty("os.arch").contains("aarch64") ? "arm64" : "x86_64");
         System.out.printf("%nModel worker, fresh JVM on %s (%.1f MB), BlazeFace detection step, model from S3, medians:%n",
                 jar.getFileName(), Files.size(jar) / 1e6);
-        table(rounds, flags -> FreshJvm.run(jar, WorkerJarMain.class, step.env(), List.of(file.toString(), file.toString()), tmp, flags),
-                a -> !a.contains("\"failure\""), 0);
+        table(rounds, (variant, flags) -> FreshJvm.run(jar, WorkerJarMain.class, step.env(),
+                variant == PRIMED ? List.of("--primed", file.toString(), file.toString()) : List.of(file.toString(), file.toString()),
+                tmp, flags), a -> !a.contains("\"failure\""), 0);
     }
 
     @FunctionalInterface
     interface Run {
-        FreshJvm.Result run(List<String> flags) throws Exception;
+        FreshJvm.Result run(int variant, List<String> flags) throws Exception;
     }
 
     /** Rounds of fresh JVMs per flag variant, alternating; prints medians. {@code timeField}: column of the ms in an answer. */
@@ -124,7 +127,7 @@ public final class LambdaBench {
         Map<Integer, List<long[]>> byVariant = new HashMap<>();
         for (int r = 0; r < rounds; r++) {
             for (int v = 0; v < VARIANTS.size(); v++) {
-                FreshJvm.Result res = run.run(VARIANTS.get(v));
+                FreshJvm.Result res = run.run(v, VARIANTS.get(v));
                 List<String> answers = res.answers();
                 if (res.exit() != 0 || answers.size() != 2 || !answers.stream().allMatch(ok)) {
                     throw new IllegalStateException("bad run: " + res.lines() + res.stderr());
@@ -138,7 +141,9 @@ public final class LambdaBench {
         System.out.println("|---|---|---|---|---|");
         for (int v = 0; v < VARIANTS.size(); v++) {
             List<long[]> runs = byVariant.get(v);
-            System.out.printf("| %s | %d ms | %d ms | %d ms | %d ms |%n", VARIANTS.get(v).isEmpty() ? "default" : String.join(" ", VARIANTS.get(v)),
+            String name = (VARIANTS.get(v).isEmpty() ? "default" : String.join(" ", VARIANTS.get(v)))
+                    + (v == PRIMED ? ", primed first (as after a SnapStart restore)" : "");
+            System.out.printf("| %s | %d ms | %d ms | %d ms | %d ms |%n", name,
                     median(runs, 0), median(runs, 1), median(runs, 2), median(runs, 3));
         }
     }

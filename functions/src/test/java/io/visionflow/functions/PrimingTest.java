@@ -63,6 +63,8 @@ class PrimingTest {
                 hook.afterRestore(null);
                 assertThat(Priming.prime(api)).containsExactly(401, 404);
             }
+            // the stores' calls are rehearsed up to the wire, and stopped there
+            assertThat(Priming.primeTables(env)).isEqualTo(5);
             assertThat(aws.accepted).hasValue(0);
         }
     }

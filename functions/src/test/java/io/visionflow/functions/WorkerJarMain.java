@@ -19,9 +19,21 @@ public final class WorkerJarMain {
     public static void main(String[] args) throws Exception {
         // the model worker, or the service worker when the first argument is "service"
         boolean service = args.length > 0 && args[0].equals("service");
-        WorkerHandler handler = service ? new ServiceWorkerHandler() : new ModelWorkerHandler();
+        int from = service ? 1 : 0;
+        WorkerHandler handler;
+        if (service) {
+            handler = new ServiceWorkerHandler();
+        } else {
+            ModelWorkerHandler model = new ModelWorkerHandler();
+            // --primed: run the SnapStart hook first, as the snapshot would hold it
+            if (args.length > from && args[from].equals("--primed")) {
+                model.priming.beforeCheckpoint(null);
+                from++;
+            }
+            handler = model;
+        }
         long first = -1;
-        for (String file : java.util.Arrays.asList(args).subList(service ? 1 : 0, args.length)) {
+        for (String file : java.util.Arrays.asList(args).subList(from, args.length)) {
             byte[] step = Files.readAllBytes(Path.of(file));
             long start = System.nanoTime();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
