@@ -154,6 +154,9 @@ class TemplateTest {
             Map<String, Object> p = props(e.getValue());
             Path code = ROOT.resolve((String) p.getOrDefault("CodeUri", globals().get("CodeUri")));
             assertThat(code).as(e.getKey() + " CodeUri").isRegularFile();
+            // a jar CodeUri makes `sam build` fail unless the function opts out of building (aws-sam-cli#4575)
+            assertThat(((Map<?, ?>) e.getValue()).get("Metadata")).as(e.getKey() + " Metadata")
+                    .isEqualTo(Map.of("SkipBuild", true));
             String handler = (String) p.getOrDefault("Handler", globals().get("Handler"));
             assertThat(handler).as(e.getKey() + " Handler").matches("[\\w.$]+::\\w+");
             String className = handler.substring(0, handler.indexOf("::"));
