@@ -25,7 +25,7 @@ import java.util.function.Function;
  */
 public final class Engine implements AutoCloseable {
     private final Config config;
-    private final InProcessDriver driver;
+    private final Driver driver;
 
     /**
      * What an engine is made of. The catalogs are those of a single-account host (the CLI); hosts
@@ -46,11 +46,13 @@ public final class Engine implements AutoCloseable {
         public Function<String, ImageStore> images = account -> new MemoryImageStore();
         /** The account of a single-account host's runs. */
         public String account = "local";
+        /** How flows are driven; null: in this process, steps through {@link #executor}. */
+        public Driver driver;
     }
 
     private Engine(Config config) {
         this.config = config;
-        this.driver = new InProcessDriver(config.maxConcurrency, config.executor);
+        this.driver = config.driver != null ? config.driver : new InProcessDriver(config.maxConcurrency, config.executor);
     }
 
     public static Engine create(Consumer<Config> configure) {
@@ -104,6 +106,12 @@ public final class Engine implements AutoCloseable {
 
     @Override
     public void close() {
-        driver.close();
+        if (driver instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot close the driver", e);
+            }
+        }
     }
 }

@@ -9,7 +9,6 @@ import io.visionflow.flow.ListAction;
 import io.visionflow.image.ImageRef;
 
 import java.awt.image.BufferedImage;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -115,10 +114,6 @@ public final class InProcessDriver implements Driver, AutoCloseable {
         threads.shutdownNow();
     }
 
-    /** The images of a record: what the actions see (maybe downscaled) and the original. */
-    private record Root(ImageRef image, Frame frame, ImageRef original) {
-    }
-
     /** Where a step runs: its scope in the record, and the nesting prefix of its charges' action ids. */
     private record Place(JsonPointer scope, String charges) {
         Place child(ChildStep c, Action parent) {
@@ -175,30 +170,19 @@ public final class InProcessDriver implements Driver, AutoCloseable {
 
         private void runRecord(RecordRun run, FlowDefinition flow, RecordLoader loader) {
             try {
-                Root root = prepare(run, flow, loader);
-                step(run, new Place(JsonPointer.empty(), ""), flow.topNode(), root.image, root.frame, root.original);
+                RecordRoot root = prepare(run, flow, loader);
+                step(run, new Place(JsonPointer.empty(), ""), flow.topNode(), root.image(), root.frame(), root.original());
                 run.finish(null);
             } catch (StepFailure | RuntimeException e) {
                 run.finish(e);
             }
         }
 
-        private Root prepare(RecordRun run, FlowDefinition flow, RecordLoader loader) throws StepFailure {
+        private RecordRoot prepare(RecordRun run, FlowDefinition flow, RecordLoader loader) throws StepFailure {
             return call(run, () -> {
                 BufferedImage image = loader.load(run.input);
                 run.setSize(image.getWidth(), image.getHeight());
-                try {
-                    ImageRef original = context.images().put(image);
-                    if (flow.imageSize() == null || Math.max(image.getWidth(), image.getHeight()) <= flow.imageSize()) {
-                        return new Root(original, Frame.IDENTITY, original);
-                    }
-                    BufferedImage small = Resize.toFit(image, flow.imageSize());
-                    Frame frame = new Frame(0, 0, (double) image.getWidth() / small.getWidth(),
-                            (double) image.getHeight() / small.getHeight());
-                    return new Root(context.images().put(small), frame, original);
-                } catch (IOException e) {
-                    throw new StepFailure(500, "cannot store the image: " + e.getMessage(), e);
-                }
+                return RecordRoot.of(image, flow, context.images());
             });
         }
 
@@ -302,14 +286,7 @@ public final class InProcessDriver implements Driver, AutoCloseable {
 
         RecordRun(ObjectNode input) {
             this.input = input;
-            // echoed without the image (DESIGN section 1), which is not copied either, and without
-            // the client's local `_file` path, which is no result of ours
-            this.state = input.objectNode();
-            input.fields().forEachRemaining(e -> {
-                if (!e.getKey().equals("_base64") && !e.getKey().equals("_file")) {
-                    state.set(e.getKey(), e.getValue().deepCopy());
-                }
-            });
+            this.state = RecordRoot.echo(input);
         }
 
         synchronized void setSize(int width, int height) {

@@ -29,7 +29,8 @@ import java.util.Locale;
  * carries the action (with the actions nested in it, which its children may be), the snapshot of
  * its scope, images as references, and the task it calls as of the run's start; an outcome names
  * each child action by its position in the request's action tree (pre-order, the action itself is
- * 0), so the driver continues with its own action objects.
+ * 0), so the driver continues with its own action objects; a child from elsewhere (the top node of
+ * a nested flow) travels whole as {@code action_def}.
  *
  * <pre>
  * request: {"v":1, "account":…, "action":{…}, "scope":{…}, "image":{"id","width","height"},
@@ -180,12 +181,14 @@ public final class StepCodec {
         ArrayNode children = root.putArray("children");
         for (ChildStep c : outcome.children()) {
             int index = indexOf(tree, c.action());
-            if (index < 0) {
-                throw new IllegalStateException("child " + c.action().id() + " is not nested in " + action.id());
-            }
             ObjectNode child = children.addObject();
             child.put("scope", c.scope().toString());
-            child.put("action", index);
+            if (index > 0) {
+                child.put("action", index);
+            } else {
+                // not nested in the step's own action: a nested flow's top node, sent whole
+                child.set("action_def", FlowJson.write(c.action()));
+            }
             child.set("image", image(c.image()));
             child.set("frame", frame(c.frame()));
         }
@@ -225,11 +228,21 @@ public final class StepCodec {
             ListAction.Mode mode = ListAction.Mode.valueOf(text(root, "mode").toUpperCase(Locale.ROOT));
             List<ChildStep> children = new ArrayList<>();
             for (JsonNode c : root.path("children")) {
-                int index = c.path("action").asInt(-1);
-                if (index < 1 || index >= tree.size()) {
-                    throw new IllegalArgumentException("child action " + c.path("action") + " is not in the step's tree");
+                Action child;
+                if (c.has("action_def")) {
+                    FlowParser.Result parsed = FlowParser.parseAction(c.get("action_def"), "action_def");
+                    if (!parsed.ok()) {
+                        throw new IllegalArgumentException("child action: " + parsed.problems());
+                    }
+                    child = parsed.definition().topNode();
+                } else {
+                    int index = c.path("action").asInt(-1);
+                    if (index < 1 || index >= tree.size()) {
+                        throw new IllegalArgumentException("child action " + c.path("action") + " is not in the step's tree");
+                    }
+                    child = tree.get(index);
                 }
-                children.add(new ChildStep(JsonPointer.compile(text(c, "scope")), tree.get(index),
+                children.add(new ChildStep(JsonPointer.compile(text(c, "scope")), child,
                         image(c.get("image")), frame(c.get("frame"))));
             }
             List<Charge> charges = new ArrayList<>();

@@ -36,6 +36,8 @@ final class Harness implements AutoCloseable {
     final Map<String, FlowDefinition> flows = new ConcurrentHashMap<>();
     final List<ImageService> services = new ArrayList<>();
     final InProcessDriver driver = new InProcessDriver(16);
+    /** What {@link #run} drives flows with: the in-process driver, unless a test gives another. */
+    Driver runner = driver;
     Duration deadline = Duration.ofSeconds(30);
 
     FlowValidator validator() {
@@ -54,7 +56,7 @@ final class Harness implements AutoCloseable {
     RunResult run(FlowDefinition flow, ObjectNode... records) {
         StepContext context = new StepContext("test", tasks, id -> Optional.ofNullable(flows.get(id)), tasks,
                 new MemoryImageStore(), new ServiceCatalog(services));
-        return driver.run(flow, List.of(records), context, Harness::decode, deadline);
+        return runner.run(flow, List.of(records), context, Harness::decode, deadline);
     }
 
     RunResult run(String flowJson, BufferedImage... images) {
@@ -101,5 +103,12 @@ final class Harness implements AutoCloseable {
     @Override
     public void close() {
         driver.close();
+        if (runner != driver && runner instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 }

@@ -26,15 +26,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The semantics of every action type, driven in-process, on tasks whose answers follow from the pixels. */
 class StepSemanticsTest {
-    private static final List<String> RGB = List.of("red", "green", "blue");
-    private Harness h;
+    static final List<String> RGB = List.of("red", "green", "blue");
+    Harness h;
 
     @BeforeEach
     void setUp() {
-        h = new Harness();
+        h = harness();
         h.tasks.classifier("colour", RGB, PixelTasks::meanColour)
                 .classifier("light", List.of("dark", "bright"), PixelTasks::brightness)
                 .blockDetector("blocks", List.of("Car", "Truck"));
+    }
+
+    /** The harness the semantics are driven with; {@link AsyncStepSemanticsTest} drives them as async messages. */
+    Harness harness() {
+        return new Harness();
     }
 
     @AfterEach

@@ -1,0 +1,129 @@
+package io.visionflow.async;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.engine.Charge;
+import io.visionflow.engine.Driver;
+import io.visionflow.engine.RecordLoader;
+import io.visionflow.engine.RecordRoot;
+import io.visionflow.engine.RunResult;
+import io.visionflow.engine.StepContext;
+import io.visionflow.engine.StepExecutor;
+import io.visionflow.engine.StepFailure;
+import io.visionflow.flow.FlowDefinition;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * Runs a flow as the async choreography of {@link AsyncSteps} and waits for it: the driver that
+ * the same tests run next to the in-process one, so both give the same records and credits.
+ */
+public final class AsyncDriver implements Driver, AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Makes the queue the steps travel on, given who handles a delivery and who gets the dead letters. */
+    @FunctionalInterface
+    public interface QueueMaker {
+        StepQueue make(Consumer<byte[]> handler, BiConsumer<byte[], String> deadLetter);
+    }
+
+    private final AsyncSteps steps;
+    private final StepQueue queue;
+
+    public AsyncDriver(AsyncState state, StepExecutor executor, QueueMaker queues) {
+        StepQueue[] holder = new StepQueue[1];
+        this.steps = new AsyncSteps(state, m -> holder[0].send(m), executor);
+        this.queue = queues.make(steps::handle, steps::deadLetter);
+        holder[0] = queue;
+    }
+
+    /** On an in-process queue with {@code workers} workers, five deliveries per message. */
+    public static AsyncDriver inProcess(AsyncState state, StepExecutor executor, int workers) {
+        return new AsyncDriver(state, executor, (handler, dead) ->
+                new InProcessStepQueue(handler, dead, workers, 5, Duration.ofMillis(50)));
+    }
+
+    @Override
+    public RunResult run(FlowDefinition flow, List<ObjectNode> records, StepContext context, RecordLoader loader,
+                         Duration deadline) {
+        long start = System.nanoTime();
+        String id = UUID.randomUUID().toString();
+        CompletableFuture<List<AsyncState.RecordEnd>> done = new CompletableFuture<>();
+        List<ObjectNode> echoes = new ArrayList<>();
+        List<Optional<RecordRoot>> roots = new ArrayList<>();
+        List<StepFailure> failures = new ArrayList<>();
+        for (ObjectNode record : records) {
+            ObjectNode echo = RecordRoot.echo(record);
+            echoes.add(echo);
+            try {
+                BufferedImage image = loader.load(record);
+                echo.put("_width", image.getWidth());
+                echo.put("_height", image.getHeight());
+                roots.add(Optional.of(RecordRoot.of(image, flow, context.images())));
+                failures.add(null);
+            } catch (StepFailure f) {
+                roots.add(Optional.empty());
+                failures.add(f);
+            }
+        }
+        steps.start(new AsyncSteps.Run(id, context, echoes, done::complete), flow.topNode(), roots, failures);
+        List<AsyncState.RecordEnd> ends;
+        try {
+            ends = done.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            steps.endRemaining(id, new StepFailure(504, "the request's deadline of " + deadline.toMillis()
+                    + " ms passed before this record was done"));
+            ends = done.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            steps.endRemaining(id, new StepFailure(503, "the request was cancelled"));
+            ends = done.join();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            steps.forget(id);
+        }
+        List<ObjectNode> out = new ArrayList<>();
+        List<Charge> charges = new ArrayList<>();
+        for (AsyncState.RecordEnd end : ends) {
+            JsonNode result = tree(end.result());
+            out.add((ObjectNode) result.get("record"));
+            for (JsonNode c : result.path("charges")) {
+                charges.add(new Charge(c.path("action").asText(), c.path("item").asText(), c.path("credits").asInt()));
+            }
+        }
+        return new RunResult(out, charges, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private static JsonNode tree(byte[] bytes) {
+        try {
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (queue instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

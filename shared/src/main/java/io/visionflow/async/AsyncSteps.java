@@ -1,0 +1,344 @@
+package io.visionflow.async;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.engine.Charge;
+import io.visionflow.engine.ChildStep;
+import io.visionflow.engine.RecordRoot;
+import io.visionflow.engine.StepContext;
+import io.visionflow.engine.StepExecutor;
+import io.visionflow.engine.StepFailure;
+import io.visionflow.engine.StepInput;
+import io.visionflow.engine.StepOutcome;
+import io.visionflow.engine.Steps;
+import io.visionflow.flow.Action;
+import io.visionflow.flow.ListAction;
+import io.visionflow.worker.StepCodec;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * The rules of an async run, one message at a time. A message names one step of one record:
+ * <pre>{"run", "record", "key", "parent", "scope", "charges", "step": {the step as StepCodec writes it}}</pre>
+ * Keys are paths: the record's top node is {@code "2"}, its children {@code "2.0"}, {@code "2.1"}…,
+ * so sorting keys by their numbers gives the order in which the in-process driver applies writes.
+ *
+ * <p>Handling a message: if its record has ended, nothing. Otherwise the step's outcome is read
+ * from the state or, the first time, executed and stored (first wins: a duplicate that executed
+ * too keeps the stored outcome, and charges come only from stored outcomes). A failed step ends
+ * its record with the failure. Children are sent (a sequence's first one only). A step without
+ * children is complete: its parent counts it once, and the child that makes the count whole
+ * completes the parent (for a sequence, each count sends the next child); the top node's
+ * completion ends the record, with its answer assembled from the stored outcomes. Every one of
+ * these effects may be repeated by a redelivery and changes nothing the second time, so a worker
+ * that dies anywhere in between only causes a redelivery.
+ */
+public final class AsyncSteps {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A run as this process knows it: its context, its records as they will be echoed, and who waits for it. */
+    public record Run(String id, StepContext context, List<ObjectNode> echoes, Consumer<List<AsyncState.RecordEnd>> finished) {
+    }
+
+    private final AsyncState state;
+    private final StepQueue queue;
+    private final StepExecutor executor;
+    private final Map<String, Run> runs = new ConcurrentHashMap<>();
+    private final Set<String> finished = ConcurrentHashMap.newKeySet();
+
+    public AsyncSteps(AsyncState state, StepQueue queue, StepExecutor executor) {
+        this.state = state;
+        this.queue = queue;
+        this.executor = executor;
+    }
+
+    /** Registers a run and sends the top node of each record that has a root; the others end now with their failure. */
+    public void start(Run run, Action top, List<Optional<RecordRoot>> roots, List<StepFailure> failures) {
+        runs.put(run.id(), run);
+        for (int i = 0; i < roots.size(); i++) {
+            if (roots.get(i).isEmpty()) {
+                endRecord(run, i, failures.get(i));
+                continue;
+            }
+            RecordRoot root = roots.get(i).get();
+            ObjectNode snapshot = pick(run.echoes().get(i), Steps.reads(top));
+            byte[] step = StepCodec.request(new StepInput(top, snapshot, root.image(), root.frame(), root.original()), run.context());
+            queue.send(message(run.id(), i, String.valueOf(i), null, JsonPointer.empty(), "", step));
+        }
+    }
+
+    /** Forgets a run this process no longer waits for (ended, or given up at its deadline). */
+    public void forget(String run) {
+        runs.remove(run);
+    }
+
+    /**
+     * Handles one delivery. Throws when the message should be delivered again (a fault of this
+     * worker or of the state); a step's own failure is an outcome, never an exception.
+     */
+    public void handle(byte[] bytes) {
+        JsonNode message = tree(bytes);
+        Run run = runs.get(message.path("run").asText());
+        int record = message.path("record").asInt();
+        if (run == null) {
+            return; // a run this process no longer waits for
+        }
+        if (state.recordEnd(run.id(), record).isPresent()) {
+            // a late or repeated message of a record that has ended; counting it again finishes a
+            // run whose last worker died between ending its record and finishing the run
+            if (state.endRecord(run.id(), record, null) >= run.echoes().size()) {
+                finish(run);
+            }
+            return;
+        }
+        String key = message.path("key").asText();
+        AsyncState.Step stored = state.step(run.id(), key).orElse(null);
+        if (stored == null) {
+            stored = state.putStep(run.id(), key, bytes, execute(run, message));
+        }
+        proceed(run, message, stored);
+    }
+
+    /**
+     * A message that could not be handled after every delivery: its record ends with the reason,
+     * so the run is never stuck waiting for it.
+     */
+    public void deadLetter(byte[] bytes, String reason) {
+        JsonNode message = tree(bytes);
+        Run run = runs.get(message.path("run").asText());
+        if (run != null) {
+            endRecord(run, message.path("record").asInt(), new StepFailure(500, "step " + message.path("key").asText()
+                    + " could not run: " + reason));
+        }
+    }
+
+    /** Ends what is left of a run's records with this failure (the run's deadline passed). */
+    public void endRemaining(String runId, StepFailure failure) {
+        Run run = runs.get(runId);
+        if (run != null) {
+            for (int i = 0; i < run.echoes().size(); i++) {
+                endRecord(run, i, failure);
+            }
+        }
+    }
+
+    private byte[] execute(Run run, JsonNode message) {
+        try {
+            StepCodec.Request request = StepCodec.readRequest(JSON.writeValueAsBytes(message.get("step")));
+            StepOutcome outcome = executor.execute(request.input(), run.context());
+            return StepCodec.outcome(outcome, request.input().action());
+        } catch (StepFailure f) {
+            return StepCodec.failure(f);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void proceed(Run run, JsonNode message, AsyncState.Step stored) {
+        int record = message.path("record").asInt();
+        StepInput input = input(message);
+        StepOutcome outcome;
+        try {
+            outcome = StepCodec.outcome(stored.outcome(), input.action());
+        } catch (StepFailure f) {
+            endRecord(run, record, f);
+            return;
+        }
+        List<ChildStep> children = outcome.children();
+        if (children.isEmpty()) {
+            completed(run, message);
+        } else if (outcome.childMode() == ListAction.Mode.SEQUENCE) {
+            send(run, message, input, children, 0);
+        } else {
+            for (int i = 0; i < children.size(); i++) {
+                send(run, message, input, children, i);
+            }
+        }
+    }
+
+    /** The step of {@code message} and everything under it are done. */
+    private void completed(Run run, JsonNode message) {
+        int record = message.path("record").asInt();
+        JsonNode parentKey = message.get("parent");
+        if (parentKey == null || parentKey.isNull()) {
+            endRecord(run, record, null);
+            return;
+        }
+        AsyncState.Step parent = state.step(run.id(), parentKey.asText()).orElseThrow(() ->
+                new IllegalStateException("step " + parentKey.asText() + " of run " + run.id() + " is not stored"));
+        JsonNode parentMessage = tree(parent.message());
+        StepInput parentInput = input(parentMessage);
+        StepOutcome parentOutcome;
+        try {
+            parentOutcome = StepCodec.outcome(parent.outcome(), parentInput.action());
+        } catch (StepFailure f) {
+            throw new IllegalStateException("a failed step has no children", f);
+        }
+        int done = state.childDone(run.id(), parentKey.asText(), message.path("key").asText());
+        List<ChildStep> siblings = parentOutcome.children();
+        if (done >= siblings.size()) {
+            completed(run, parentMessage);
+        } else if (parentOutcome.childMode() == ListAction.Mode.SEQUENCE) {
+            // each count sends the next one; a repeated count sends it again, which is harmless
+            send(run, parentMessage, parentInput, siblings, done);
+        }
+    }
+
+    private void send(Run run, JsonNode parent, StepInput parentInput, List<ChildStep> children, int index) {
+        ChildStep child = children.get(index);
+        int record = parent.path("record").asInt();
+        JsonPointer scope = JsonPointer.compile(parent.path("scope").asText()).append(child.scope());
+        ObjectNode snapshot = JSON.createObjectNode();
+        if (!Steps.reads(child.action()).isEmpty()) {
+            // a sequence's later step may read what earlier ones wrote: the record as it stands
+            JsonNode at = assemble(run, record, new ArrayList<>()).at(scope);
+            snapshot = pick(at instanceof ObjectNode o ? o : JSON.createObjectNode(), Steps.reads(child.action()));
+        }
+        byte[] step = StepCodec.request(new StepInput(child.action(), snapshot, child.image(), child.frame(),
+                parentInput.original()), run.context());
+        String charges = Steps.chargePrefix(parent.path("charges").asText(), parentInput.action());
+        queue.send(message(run.id(), record, parent.path("key").asText() + "." + index, parent.path("key").asText(),
+                scope, charges, step));
+    }
+
+    /** Ends a record once: with its assembled answer, or with {@code failure} and what was done before it. */
+    private void endRecord(Run run, int record, StepFailure failure) {
+        if (state.recordEnd(run.id(), record).isPresent()) {
+            // ended before; the count below is idempotent, and repeating it finishes a run whose last
+            // record's worker died between ending the record and finishing the run
+            if (state.endRecord(run.id(), record, null) >= run.echoes().size()) {
+                finish(run);
+            }
+            return;
+        }
+        List<Charge> charges = new ArrayList<>();
+        ObjectNode answer = assemble(run, record, charges);
+        ObjectNode status = answer.putObject("_status");
+        if (failure == null) {
+            status.put("code", 200).put("text", "OK");
+        } else {
+            status.put("code", failure.status()).put("text", failure.getMessage());
+        }
+        ObjectNode result = JSON.createObjectNode();
+        result.set("record", answer);
+        ArrayNode list = result.putArray("charges");
+        charges.forEach(c -> list.addObject().put("action", c.actionId()).put("item", c.item()).put("credits", c.credits()));
+        int ended = state.endRecord(run.id(), record, new AsyncState.RecordEnd(bytes(result)));
+        if (ended >= run.echoes().size()) {
+            finish(run);
+        }
+    }
+
+    private void finish(Run run) {
+        if (!finished.add(run.id())) {
+            return;
+        }
+        List<AsyncState.RecordEnd> ends = new ArrayList<>();
+        for (int i = 0; i < run.echoes().size(); i++) {
+            ends.add(state.recordEnd(run.id(), i).orElseThrow());
+        }
+        try {
+            run.finished().accept(ends);
+        } catch (RuntimeException e) {
+            finished.remove(run.id()); // delivered again, the run finishes again
+            throw e;
+        }
+    }
+
+    /** The record as its stored outcomes make it, in the order the in-process driver would apply them. */
+    private ObjectNode assemble(Run run, int record, List<Charge> charges) {
+        ObjectNode answer = run.echoes().get(record).deepCopy();
+        List<Map.Entry<String, AsyncState.Step>> steps = new ArrayList<>(state.steps(run.id(), record).entrySet());
+        steps.sort(Map.Entry.comparingByKey(KEY_ORDER));
+        for (Map.Entry<String, AsyncState.Step> e : steps) {
+            JsonNode outcome = tree(e.getValue().outcome());
+            if (outcome.has("failure")) {
+                continue;
+            }
+            JsonNode message = tree(e.getValue().message());
+            if (answer.at(message.path("scope").asText()) instanceof ObjectNode target
+                    && outcome.get("writes") instanceof ObjectNode writes) {
+                target.setAll(writes);
+            }
+            String prefix = message.path("charges").asText();
+            for (JsonNode c : outcome.path("charges")) {
+                charges.add(new Charge(prefix + c.path("action").asText(), c.path("item").asText(), c.path("credits").asInt()));
+            }
+        }
+        return answer;
+    }
+
+    /** Keys by their numbers, parents before children: "2" < "2.0" < "2.0.1" < "2.1" < "2.10". */
+    static final Comparator<String> KEY_ORDER = (a, b) -> {
+        String[] x = a.split("\\.");
+        String[] y = b.split("\\.");
+        for (int i = 0; i < Math.min(x.length, y.length); i++) {
+            int c = Integer.compare(Integer.parseInt(x[i]), Integer.parseInt(y[i]));
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Integer.compare(x.length, y.length);
+    };
+
+    private static StepInput input(JsonNode message) {
+        try {
+            return StepCodec.readRequest(JSON.writeValueAsBytes(message.get("step"))).input();
+        } catch (StepFailure | IOException e) {
+            throw new IllegalStateException("a stored step message does not parse: " + e.getMessage(), e);
+        }
+    }
+
+    private static ObjectNode pick(ObjectNode scope, Set<String> fields) {
+        ObjectNode out = JSON.createObjectNode();
+        for (String f : fields) {
+            JsonNode v = scope.get(f);
+            if (v != null) {
+                out.set(f, v.deepCopy());
+            }
+        }
+        return out;
+    }
+
+    private static byte[] message(String run, int record, String key, String parent, JsonPointer scope, String charges,
+                                  byte[] step) {
+        ObjectNode m = JSON.createObjectNode();
+        m.put("run", run).put("record", record).put("key", key);
+        if (parent == null) {
+            m.putNull("parent");
+        } else {
+            m.put("parent", parent);
+        }
+        m.put("scope", scope.toString()).put("charges", charges);
+        m.set("step", tree(step));
+        return bytes(m);
+    }
+
+    private static JsonNode tree(byte[] bytes) {
+        try {
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not a step message: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] bytes(JsonNode node) {
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.visionflow.async;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * Step messages in this process, with SQS's contract: a delivery whose handler throws is
+ * delivered again after a delay (its visibility timeout), and after {@code maxDeliveries} it goes
+ * to the dead-letter handler instead.
+ */
+public final class InProcessStepQueue implements StepQueue, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(InProcessStepQueue.class.getName());
+
+    private record Delivery(byte[] message, int attempt) {
+    }
+
+    private final BlockingQueue<Delivery> queue = new LinkedBlockingQueue<>();
+    private final List<Thread> workers = new ArrayList<>();
+    private final ScheduledExecutorService redeliveries;
+    private final Consumer<byte[]> handler;
+    private final BiConsumer<byte[], String> deadLetter;
+    private final int maxDeliveries;
+    private final Duration redeliveryDelay;
+    private volatile boolean closed;
+
+    public InProcessStepQueue(Consumer<byte[]> handler, BiConsumer<byte[], String> deadLetter, int workers,
+                              int maxDeliveries, Duration redeliveryDelay) {
+        this.handler = handler;
+        this.deadLetter = deadLetter;
+        this.maxDeliveries = maxDeliveries;
+        this.redeliveryDelay = redeliveryDelay;
+        this.redeliveries = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "async-step-redeliveries");
+            t.setDaemon(true);
+            return t;
+        });
+        for (int i = 0; i < workers; i++) {
+            // virtual: a worker mostly waits, on the queue or on a model call
+            this.workers.add(Thread.ofVirtual().name("async-step-worker-" + i).start(this::loop));
+        }
+    }
+
+    @Override
+    public void send(byte[] message) {
+        queue.add(new Delivery(message, 1));
+    }
+
+    private void loop() {
+        while (!closed) {
+            Delivery d;
+            try {
+                d = queue.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                handler.accept(d.message());
+            } catch (RuntimeException e) {
+                if (d.attempt() >= maxDeliveries) {
+                    LOG.log(System.Logger.Level.WARNING, "a step message failed " + d.attempt() + " times: " + e);
+                    try {
+                        deadLetter.accept(d.message(), e.toString());
+                    } catch (RuntimeException again) {
+                        LOG.log(System.Logger.Level.ERROR, "the dead-letter handler failed too", again);
+                    }
+                } else if (!closed) {
+                    redeliveries.schedule(() -> queue.add(new Delivery(d.message(), d.attempt() + 1)),
+                            redeliveryDelay.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        workers.forEach(Thread::interrupt);
+        redeliveries.shutdownNow();
+    }
+}
