@@ -84,12 +84,12 @@ public final class AsyncDriver implements Driver, AutoCloseable {
         try {
             ends = done.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            steps.endRemaining(id, new StepFailure(504, "the request's deadline of " + deadline.toMillis()
+            endRemaining(id, new StepFailure(504, "the request's deadline of " + deadline.toMillis()
                     + " ms passed before this record was done"));
             ends = done.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            steps.endRemaining(id, new StepFailure(503, "the request was cancelled"));
+            endRemaining(id, new StepFailure(503, "the request was cancelled"));
             ends = done.join();
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
@@ -106,6 +106,20 @@ public final class AsyncDriver implements Driver, AutoCloseable {
             }
         }
         return new RunResult(out, charges, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** Ends what is left, retrying a state that fails now and then: each attempt repeats only what did not happen. */
+    private void endRemaining(String id, StepFailure failure) {
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try {
+                steps.endRemaining(id, failure);
+                return;
+            } catch (RuntimeException e) {
+                last = e;
+            }
+        }
+        throw last;
     }
 
     private static JsonNode tree(byte[] bytes) {

@@ -57,9 +57,12 @@ public final class InProcessStepQueue implements StepQueue, AutoCloseable {
         while (!closed) {
             Delivery d;
             try {
-                d = queue.take();
+                d = queue.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
+            }
+            if (d == null) {
+                continue;
             }
             try {
                 handler.accept(d.message());
@@ -79,10 +82,13 @@ public final class InProcessStepQueue implements StepQueue, AutoCloseable {
         }
     }
 
+    /**
+     * Stops taking deliveries; those in hand finish (an interrupt would cut their store calls off
+     * half way).
+     */
     @Override
     public void close() {
         closed = true;
-        workers.forEach(Thread::interrupt);
         redeliveries.shutdownNow();
     }
 }

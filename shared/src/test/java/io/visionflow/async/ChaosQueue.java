@@ -15,7 +15,11 @@ import java.util.function.Consumer;
  * to {@code maxDeliveries}, then dead-letters it.
  */
 final class ChaosQueue implements StepQueue, AutoCloseable {
-    private record Pending(byte[] message, int attempt, boolean copy) {
+    /** {@code dead}: in the dead-letter queue, delivered to its consumer until that succeeds. */
+    private record Pending(byte[] message, int attempt, boolean copy, boolean dead) {
+        Pending(byte[] message, int attempt, boolean copy) {
+            this(message, attempt, copy, false);
+        }
     }
 
     private final List<Pending> pending = new ArrayList<>();
@@ -65,12 +69,24 @@ final class ChaosQueue implements StepQueue, AutoCloseable {
                 }
             }
             deliveries.incrementAndGet();
+            if (p.dead()) {
+                try {
+                    deadLetter.accept(p.message(), "moved to the dead-letter queue after " + maxDeliveries + " deliveries");
+                } catch (RuntimeException e) {
+                    synchronized (this) {
+                        pending.add(p); // the dead-letter consumer's own redelivery
+                    }
+                }
+                continue;
+            }
             try {
                 handler.accept(p.message());
             } catch (RuntimeException e) {
                 if (p.attempt() >= maxDeliveries) {
                     deadLetters.incrementAndGet();
-                    deadLetter.accept(p.message(), e.toString());
+                    synchronized (this) {
+                        pending.add(new Pending(p.message(), p.attempt(), p.copy(), true));
+                    }
                 } else {
                     redeliveries.incrementAndGet();
                     synchronized (this) {
@@ -81,10 +97,14 @@ final class ChaosQueue implements StepQueue, AutoCloseable {
         }
     }
 
+    /**
+     * Stops after the delivery in hand: interrupting it could abort a request to an emulator half
+     * way, which dynalite answers by crashing.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
-        pump.interrupt();
+        notifyAll();
     }
 
     /** A state that, now and then, makes its write and then fails: a worker killed between its write and its delete. */

@@ -44,7 +44,7 @@ class AsyncStepsTest {
                       {"type": "recognition", "id": "f", "task": "fragile", "output_field": "x"}]}}""",
                     Pictures.plain(Color.RED, 8, 8), Pictures.plain(Color.BLUE, 8, 8));
             assertThat(r.records().get(0).at("/_status/code").asInt()).isEqualTo(500);
-            assertThat(r.records().get(0).at("/_status/text").asText()).contains("could not run").contains("kills the worker");
+            assertThat(r.records().get(0).at("/_status/text").asText()).contains("could not run").contains("dead-letter");
             assertThat(r.records().get(1).at("/_status/code").asInt()).isEqualTo(200);
             assertThat(r.records().get(1).at("/x/best_label/name").asText()).isEqualTo("ok");
             assertThat(r.credits()).isEqualTo(1); // the poison step never stored an outcome, so never charged

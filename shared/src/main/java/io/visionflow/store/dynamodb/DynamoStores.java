@@ -92,6 +92,22 @@ public final class DynamoStores {
         return new DynamoUsageStore(client, usageTable(), CHARGE_RETENTION, pageSize);
     }
 
+    /** The table of async runs ({@link DynamoAsyncState}); made by {@link #createRunsTable}, not yet by template.yaml. */
+    public String runsTable() {
+        return prefix + "runs";
+    }
+
+    public DynamoAsyncState asyncState(java.time.Clock clock) {
+        return new DynamoAsyncState(client, runsTable(), clock);
+    }
+
+    /** Creates the table of async runs (for tests and emulators) and waits until it is active. */
+    public DynamoStores createRunsTable() {
+        create(runsTable(), List.of("pk", "sk"), List.of());
+        awaitActive(runsTable());
+        return this;
+    }
+
     /** The {@link Stores} bundle with these adapters and the given blob store (S3 in the cloud). */
     public Stores stores(BlobStore blobs) {
         return new Stores(accounts(), flows(), tasks(), blobs, requests(), usage());
