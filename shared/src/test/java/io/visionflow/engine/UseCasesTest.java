@@ -6,13 +6,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.flow.FlowDefinition;
 import io.visionflow.flow.FlowValidator;
 import io.visionflow.net.OutboundPolicy;
+import io.visionflow.image.BlobImageStore;
+import io.visionflow.service.ImageOutput;
 import io.visionflow.service.ImageService;
 import io.visionflow.service.ServiceCatalog;
+import io.visionflow.service.ServiceContext;
+import io.visionflow.store.BlobStore;
+import io.visionflow.store.memory.MemoryBlobStore;
 import io.visionflow.task.BackendRunners;
 import io.visionflow.task.HttpBackend;
 import io.visionflow.task.Label;
 import io.visionflow.task.OnnxBackend;
 import io.visionflow.task.Task;
+import io.visionflow.task.TaskException;
 import io.visionflow.task.TaskKind;
 import io.visionflow.task.http.FakeModelServer;
 import io.visionflow.task.http.HttpTaskRunner;
@@ -52,6 +58,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * pretrained face and text models installed from npm.
  */
 class UseCasesTest {
+    /** Where stored images go; {@link RemoteUseCasesTest} also keeps the run's images here. */
+    final MemoryBlobStore blobs = new MemoryBlobStore();
     private static BackendRunners runners;
     private static final Map<String, Task> TASKS = new HashMap<>();
     private final Map<String, FlowDefinition> flows = new HashMap<>();
@@ -308,7 +316,7 @@ class UseCasesTest {
             }
 
             @Override
-            public JsonNode run(BufferedImage image, ObjectNode params) {
+            public JsonNode run(BufferedImage image, ObjectNode params, ServiceContext context) {
                 int x = params.path("x").asInt(0);
                 return JsonNodeFactory.instance.textNode(String.format("#%06x", image.getRGB(x, 0) & 0xffffff));
             }
@@ -325,6 +333,52 @@ class UseCasesTest {
             assertThat(objects).hasSize(2);
             assertThat(objects.findValuesAsText("corner")).containsOnly("#0000ff");
             assertThat(r.creditsByAction()).containsEntry("svc", 2 * PriceTable.service("corner_colour"));
+        }
+    }
+
+    @Test
+    void servicesStoreTheImagesTheyReturnWhenTheRequestSaysSoAndInlineThemOtherwise() throws Exception {
+        ImageService mirror = new ImageService() {
+            @Override
+            public String name() {
+                return "mirror";
+            }
+
+            @Override
+            public JsonNode run(BufferedImage image, ObjectNode params, ServiceContext context) throws TaskException {
+                BufferedImage out = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
+                for (int y = 0; y < image.getHeight(); y++) {
+                    for (int x = 0; x < image.getWidth(); x++) {
+                        out.setRGB(image.getWidth() - 1 - x, y, image.getRGB(x, y));
+                    }
+                }
+                return JsonNodeFactory.instance.textNode(context.images().write(out));
+            }
+        };
+        try (Engine engine = engine(List.of(mirror))) {
+            FlowValidator.Validation v = engine.validate(Harness.parse("""
+                    {"name": "m", "top_node": {"type": "object_selector", "task": "vehicles", "min_prob": 0.5,
+                     "action": {"type": "service", "id": "svc", "service": "mirror", "output_field": "mirrored"}}}"""), "m");
+            assertThat(v.problems()).isEmpty();
+            BufferedImage redAndBlue = Pictures.blocks(128, 128, Color.RED, 0, 0, 64, 64, Color.BLUE, 64, 64, 64, 64);
+            String prefix = "https://api.example/v2/image/";
+            ImageOutput stored = ImageOutput.stored(new BlobImageStore(blobs, "acct", new BlobImageStore.Cache()), prefix);
+            RunResult r = engine.run("acct", v.definition(), List.of(record(redAndBlue)), id -> Optional.ofNullable(TASKS.get(id)),
+                    id -> Optional.empty(), stored, ServiceContext.NO_MODELS);
+            JsonNode objects = r.records().get(0).get("_objects");
+            assertThat(objects).hasSize(2);
+            for (JsonNode o : objects) {
+                String url = o.get("mirrored").asText();
+                assertThat(url).startsWith(prefix);
+                byte[] png = blobs.get(BlobStore.key("acct", BlobImageStore.KIND, url.substring(prefix.length()))).orElseThrow();
+                BufferedImage crop = ImageIO.read(new java.io.ByteArrayInputStream(png));
+                assertThat(crop.getWidth()).isEqualTo(64);
+                assertThat(crop.getRGB(0, 0) & 0xffffff).isEqualTo(o.get("name").asText().equals("Car") ? 0xff0000 : 0x0000ff);
+            }
+            assertThat(r.creditsByAction()).containsEntry("svc", 2 * PriceTable.service("mirror"));
+            RunResult inline = engine.run("acct", v.definition(), List.of(record(redAndBlue)), id -> Optional.ofNullable(TASKS.get(id)),
+                    id -> Optional.empty());
+            assertThat(inline.records().get(0).findValuesAsText("mirrored")).allMatch(u -> u.startsWith("data:image/png;base64,"));
         }
     }
 
