@@ -115,6 +115,26 @@ class UseCasesTest {
         });
     }
 
+    /** The body of a test service. */
+    @FunctionalInterface
+    interface ServiceBody {
+        JsonNode run(BufferedImage image, ObjectNode params, ServiceContext context) throws TaskException;
+    }
+
+    static ImageService service(String name, ServiceBody body) {
+        return new ImageService() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public JsonNode run(BufferedImage image, ObjectNode params, ServiceContext context) throws TaskException {
+                return body.run(image, params, context);
+            }
+        };
+    }
+
     /** Where the steps run: here, in-process; {@link RemoteUseCasesTest} sends them to a worker. */
     void host(Engine.Config c) {
     }
@@ -309,18 +329,10 @@ class UseCasesTest {
 
     @Test
     void servicesAreDispatchedByNameAndChargedTheirPrice() throws Exception {
-        ImageService corner = new ImageService() {
-            @Override
-            public String name() {
-                return "corner_colour";
-            }
-
-            @Override
-            public JsonNode run(BufferedImage image, ObjectNode params, ServiceContext context) {
-                int x = params.path("x").asInt(0);
-                return JsonNodeFactory.instance.textNode(String.format("#%06x", image.getRGB(x, 0) & 0xffffff));
-            }
-        };
+        ImageService corner = service("corner_colour", (image, params, context) -> {
+            int x = params.path("x").asInt(0);
+            return JsonNodeFactory.instance.textNode(String.format("#%06x", image.getRGB(x, 0) & 0xffffff));
+        });
         try (Engine engine = engine(List.of(corner))) {
             FlowValidator.Validation v = engine.validate(Harness.parse("""
                     {"name": "s", "top_node": {"type": "object_selector", "task": "vehicles", "min_prob": 0.5,
@@ -338,23 +350,15 @@ class UseCasesTest {
 
     @Test
     void servicesStoreTheImagesTheyReturnWhenTheRequestSaysSoAndInlineThemOtherwise() throws Exception {
-        ImageService mirror = new ImageService() {
-            @Override
-            public String name() {
-                return "mirror";
-            }
-
-            @Override
-            public JsonNode run(BufferedImage image, ObjectNode params, ServiceContext context) throws TaskException {
-                BufferedImage out = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
-                for (int y = 0; y < image.getHeight(); y++) {
-                    for (int x = 0; x < image.getWidth(); x++) {
-                        out.setRGB(image.getWidth() - 1 - x, y, image.getRGB(x, y));
-                    }
+        ImageService mirror = service("mirror", (image, params, context) -> {
+            BufferedImage out = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < image.getHeight(); y++) {
+                for (int x = 0; x < image.getWidth(); x++) {
+                    out.setRGB(image.getWidth() - 1 - x, y, image.getRGB(x, y));
                 }
-                return JsonNodeFactory.instance.textNode(context.images().write(out));
             }
-        };
+            return JsonNodeFactory.instance.textNode(context.images().write(out));
+        });
         try (Engine engine = engine(List.of(mirror))) {
             FlowValidator.Validation v = engine.validate(Harness.parse("""
                     {"name": "m", "top_node": {"type": "object_selector", "task": "vehicles", "min_prob": 0.5,
@@ -380,6 +384,55 @@ class UseCasesTest {
                     id -> Optional.empty());
             assertThat(inline.records().get(0).findValuesAsText("mirrored")).allMatch(u -> u.startsWith("data:image/png;base64,"));
         }
+    }
+
+    @Test
+    void retryAndTimeoutOfAnActionHoldWhereverItsStepRunsAndARetriedCallIsChargedOnce() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        ImageService flaky = service("flaky", (image, params, context) -> {
+            if (calls.incrementAndGet() % 2 == 1) {
+                throw new TaskException(503, "busy");
+            }
+            return JsonNodeFactory.instance.textNode("ok");
+        });
+        ImageService stuck = service("stuck", (image, params, context) -> {
+            try {
+                new java.util.concurrent.CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new TaskException(500, "stopped");
+        });
+        try (Engine engine = engine(List.of(flaky, stuck))) {
+            // backoff 0: no pause, so nothing here waits for the clock
+            RunResult retried = run(engine, """
+                    {"type": "service", "id": "svc", "service": "flaky", "output_field": "out",
+                     "retry": {"max_attempts": 2, "backoff": 0, "on": ["server_error"]}}""");
+            assertThat(retried.records().get(0).at("/_status/code").asInt()).isEqualTo(200);
+            assertThat(retried.records().get(0).get("out").asText()).isEqualTo("ok");
+            assertThat(calls).hasValue(2);
+            assertThat(retried.creditsByAction()).containsExactlyEntriesOf(Map.of("svc", PriceTable.service("flaky")));
+
+            calls.set(0);
+            RunResult once = run(engine, """
+                    {"type": "service", "id": "svc", "service": "flaky", "output_field": "out"}""");
+            assertThat(once.records().get(0).at("/_status/code").asInt()).isEqualTo(503);
+            assertThat(once.credits()).isZero();
+
+            RunResult timedOut = run(engine, """
+                    {"type": "service", "id": "late", "service": "stuck", "output_field": "out", "timeout_ms": 50,
+                     "retry": {"max_attempts": 2, "backoff": 0, "on": ["timeout"]}}""");
+            assertThat(timedOut.records().get(0).at("/_status/code").asInt()).isEqualTo(504);
+            assertThat(timedOut.records().get(0).at("/_status/text").asText())
+                    .isEqualTo("action \"late\" took longer than its timeout_ms of 50 (after 2 attempts)");
+            assertThat(timedOut.credits()).isZero();
+        }
+    }
+
+    private RunResult run(Engine engine, String topNode) {
+        FlowValidator.Validation v = engine.validate(Harness.parse("{\"name\": \"p\", \"top_node\": " + topNode + "}"), "p");
+        assertThat(v.problems()).isEmpty();
+        return engine.run(v.definition(), List.of(record(Pictures.plain(Color.WHITE, 8, 8))));
     }
 
     @Test
