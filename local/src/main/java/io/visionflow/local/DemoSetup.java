@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.visionflow.flow.FlowJson;
 import io.visionflow.flow.FlowParser;
 import io.visionflow.flow.FlowValidator;
+import io.visionflow.service.BuiltinServices;
 import io.visionflow.store.StoredTask;
 import io.visionflow.store.Stores;
 import io.visionflow.task.OnnxBackend;
@@ -19,18 +20,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * {@code serve --demo}: the pretrained models become the account's uploaded models and tasks, and
- * two example flows are stored, all under fixed ids ({@code face-detector}, {@code faces-and-text}...)
+ * three example flows are stored, all under fixed ids ({@code face-detector}, {@code faces-and-text}...)
  * that the demo flows and the README can name; that is why they are written through the store
  * ports rather than the create endpoints, which pick random ids. Run at every start; it only writes what is
  * missing or changed, so a user's edits of the demo flows are kept.
  */
 public final class DemoSetup {
-    /** Flow ids and their definitions (resources); the second nests the first. */
-    public static final List<String> FLOWS = List.of("faces-and-text", "faces-and-text-nested");
+    /**
+     * Flow ids and their definitions (resources); the second nests the first, the third runs the
+     * built-in services.
+     */
+    public static final List<String> FLOWS = List.of("faces-and-text", "faces-and-text-nested", "faces-and-text-services");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What was registered, for the startup banner. */
@@ -71,7 +74,7 @@ public final class DemoSetup {
         FlowValidator validator = new FlowValidator(
                 id -> stores.tasks().get(account, id).map(StoredTask::task),
                 id -> stores.flows().get(account, id).map(f -> FlowParser.parse(f.definition()).definition()),
-                Set.of(), FlowValidator.Limits.defaults());
+                BuiltinServices.NAMES, FlowValidator.Limits.defaults());
         for (String id : FLOWS) {
             JsonNode json = JSON.readTree(resource("/demo/" + id + ".json"));
             if (stores.flows().get(account, id).isPresent()) {

@@ -37,14 +37,14 @@ import java.util.UUID;
 
 /**
  * The local command line: runs flows in this process on the pretrained models.
- * {@code demo} runs the demo flow on the bundled sample images; {@code run} runs a flow file on
+ * {@code demo} runs the demo flows (models, then services) on the bundled sample images; {@code run} runs a flow file on
  * images; {@code validate} checks a flow file. {@code serve} hosts the HTTP API, and
  * {@code process}, {@code flows} and {@code tasks} script a running server (each delegates to its class).
  */
 public final class Main {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final String USAGE = """
-            usage: visionflow demo                      run the demo flow on the bundled sample images
+            usage: visionflow demo                      run the demo flows on the bundled sample images
                    visionflow run FLOW.json IMAGE|URL…  run a flow definition on image files or http(s) URLs
                    visionflow validate FLOW.json        list every problem of a flow definition
                    visionflow serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--demo] [--allow-loopback]
@@ -120,18 +120,26 @@ public final class Main {
         });
     }
 
+    /** The demo flows {@code demo} runs on the samples, in this order. */
+    static final List<String> DEMO_FLOWS = List.of("faces-and-text", "faces-and-text-services");
+
     private static int demo(PrintStream out) throws IOException {
-        JsonNode flowJson = JSON.readTree(resource("/demo/faces-and-text.json"));
         List<ObjectNode> records = new ArrayList<>();
         for (String sample : List.of("astronaut.jpg", "notice.png")) {
             records.add(JSON.createObjectNode()
                     .put("_id", sample)
                     .put("_base64", Base64.getEncoder().encodeToString(resource("/samples/" + sample))));
         }
-        out.println("flow \"faces-and-text\":");
-        out.println(JSON.writeValueAsString(flowJson));
-        out.println("response for the samples astronaut.jpg and notice.png:");
-        return process(flowJson, records, out);
+        int status = 0;
+        for (String flow : DEMO_FLOWS) {
+            JsonNode flowJson = JSON.readTree(resource("/demo/" + flow + ".json"));
+            out.println("flow \"" + flow + "\":");
+            out.println(JSON.writeValueAsString(flowJson));
+            out.println("response for the samples astronaut.jpg and notice.png:");
+            List<ObjectNode> copies = records.stream().map(ObjectNode::deepCopy).toList();
+            status = Math.max(status, process(flowJson, copies, out));
+        }
+        return status;
     }
 
     private static int runFlow(Path flowFile, List<String> images, PrintStream out, PrintStream err) throws IOException {

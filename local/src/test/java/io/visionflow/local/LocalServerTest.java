@@ -3,12 +3,18 @@ package io.visionflow.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,6 +43,37 @@ class LocalServerTest {
                     .startsWith("access method=POST path=/flows/v2/process status=200")
                     .contains("request_id=" + requestId));
             assertThat(String.join("\n", s.accessLog)).doesNotContain(TestServer.TOKEN).doesNotContain("/9j/");
+        });
+    }
+
+    @Test
+    void theServicesDemoFlowAndStoredImagesOverHttp() throws Exception {
+        TestServer.run(s -> {
+            String body = "{\"flow\": \"faces-and-text-services\", \"records\": [{\"_base64\": \""
+                    + TestServer.base64("astronaut.jpg") + "\"}]}";
+            JsonNode demo = TestServer.json(s.send(s.request("/flows/v2/process").POST(HttpRequest.BodyPublishers.ofString(body)).build()));
+            assertThat(demo.at("/records/0/_status/code").asInt()).as(demo.toString()).isEqualTo(200);
+            assertThat(demo.at("/records/0/faces/0/colours/colors")).hasSize(3);
+            assertThat(demo.at("/records/0/text/lines").isArray()).isTrue();
+
+            HttpResponse<String> created = s.send(s.request("/flows/v2/flow/").POST(HttpRequest.BodyPublishers.ofString("""
+                    {"name": "bigger", "top_node": {"type": "service", "id": "up", "service": "upscale", "output_field": "up"}}""")).build());
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+            String flow = TestServer.json(created).get("id").asText();
+            BufferedImage small = new BufferedImage(10, 7, BufferedImage.TYPE_INT_RGB);
+            ByteArrayOutputStream png = new ByteArrayOutputStream();
+            ImageIO.write(small, "png", png);
+            JsonNode stored = TestServer.json(s.send(s.request("/flows/v2/process").POST(HttpRequest.BodyPublishers.ofString(
+                    "{\"flow\": \"" + flow + "\", \"store_images\": true, \"records\": [{\"_base64\": \""
+                            + Base64.getEncoder().encodeToString(png.toByteArray()) + "\"}]}")).build()));
+            String url = stored.at("/records/0/up/image").asText();
+            // the URL the client can follow: this server's own address, from the Host header
+            assertThat(url).startsWith(s.uri("/v2/image/").toString());
+            HttpResponse<byte[]> image = s.http.send(HttpRequest.newBuilder(URI.create(url))
+                    .header("Authorization", "Token " + TestServer.TOKEN).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(image.statusCode()).isEqualTo(200);
+            assertThat(image.headers().firstValue("content-type")).hasValue("image/png");
+            assertThat(ImageIO.read(new ByteArrayInputStream(image.body())).getWidth()).isEqualTo(20);
         });
     }
 
@@ -88,13 +125,14 @@ class LocalServerTest {
     void queryParametersAreDecoded() throws Exception {
         TestServer.run(s -> {
             // page%5Fsize is page_size, percent-encoded
-            HttpResponse<String> r = s.send(s.request("/flows/v2/flow/?page%5Fsize=1&page=2").GET().build());
+            HttpResponse<String> r = s.send(s.request("/flows/v2/flow/?page%5Fsize=1&page=" + DemoSetup.FLOWS.size()).GET().build());
             assertThat(r.statusCode()).isEqualTo(200);
             JsonNode page = TestServer.json(r);
-            assertThat(page.path("count").asInt()).isEqualTo(2);
+            assertThat(page.path("count").asInt()).isEqualTo(DemoSetup.FLOWS.size());
             assertThat(page.path("results")).hasSize(1);
             assertThat(page.path("next").isNull()).isTrue();
-            assertThat(page.path("previous").asText()).isEqualTo(s.server.uri() + "flows/v2/flow/?page=1&page_size=1");
+            assertThat(page.path("previous").asText())
+                    .isEqualTo(s.server.uri() + "flows/v2/flow/?page=" + (DemoSetup.FLOWS.size() - 1) + "&page_size=1");
             HttpResponse<String> bad = s.send(s.request("/flows/v2/flow/?page=zero").GET().build());
             assertThat(bad.statusCode()).isEqualTo(400);
             assertThat(bad.body()).contains("page");

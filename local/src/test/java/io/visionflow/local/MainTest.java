@@ -30,10 +30,23 @@ class MainTest {
         return new ObjectMapper().readTree(text.substring(text.lastIndexOf("\n{\n") + 1));
     }
 
+    /** The responses of a {@code demo} run, one per demo flow. */
+    private List<JsonNode> demoResponses() throws IOException {
+        String text = out.toString(StandardCharsets.UTF_8);
+        List<JsonNode> responses = new ArrayList<>();
+        String marker = "response for the samples astronaut.jpg and notice.png:\n";
+        for (int at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + 1)) {
+            responses.add(new ObjectMapper().readerFor(JsonNode.class).<JsonNode>readValues(text.substring(at + marker.length())).next());
+        }
+        return responses;
+    }
+
     @Test
-    void demoFindsTheFaceAndTheUpsideDownLine() throws IOException {
+    void demoFindsTheFaceAndTheUpsideDownLineThenRunsTheServices() throws IOException {
         assertThat(run("demo")).isZero();
-        JsonNode response = response();
+        List<JsonNode> responses = demoResponses();
+        assertThat(responses).hasSize(Main.DEMO_FLOWS.size());
+        JsonNode response = responses.get(0);
         assertThat(response.at("/status/code").asInt()).isEqualTo(200);
         JsonNode astronaut = response.at("/records/0");
         assertThat(astronaut.get("faces")).hasSize(1);
@@ -45,6 +58,17 @@ class MainTest {
         assertThat(lines).extracting(l -> l.at("/orientation/best_label/name").asText()).containsExactly("0", "180", "0");
         // 2 detections per image, one orientation call per line
         assertThat(response.at("/statistics/credits").asInt()).isEqualTo(4 + 3);
+
+        JsonNode services = responses.get(1);
+        assertThat(services.at("/status/code").asInt()).isEqualTo(200);
+        JsonNode face = services.at("/records/0/faces");
+        assertThat(face).hasSize(1);
+        assertThat(face.at("/0/colours/colors")).hasSize(3);
+        assertThat(services.at("/records/1/text/lines").size()).isGreaterThanOrEqualTo(3);
+        // 2 face detections and read_text (2) per image, and the colours of the one face (1)
+        assertThat(services.at("/statistics/credits").asInt()).isEqualTo(2 + 2 * 2 + 1);
+        assertThat(services.at("/statistics/credits_by_action/face_colours").asInt()).isEqualTo(1);
+        assertThat(services.at("/records/1/text/text").asText()).contains("Visionflow");
     }
 
     @Test

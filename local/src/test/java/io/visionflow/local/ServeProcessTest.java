@@ -67,6 +67,7 @@ class ServeProcessTest {
         try {
             assertThat(first.banner()).anyMatch(l -> l.startsWith("demo flow  faces-and-text "))
                     .anyMatch(l -> l.startsWith("demo flow  faces-and-text-nested "))
+                    .anyMatch(l -> l.startsWith("demo flow  faces-and-text-services "))
                     .anyMatch(l -> l.startsWith("try:  curl -s " + first.url() + "flows/v2/process"));
             String tokenLine = first.banner().stream().filter(l -> l.startsWith("token (new")).findFirst().orElseThrow();
             token = tokenLine.substring(tokenLine.lastIndexOf(' ') + 1);
@@ -92,7 +93,7 @@ class ServeProcessTest {
             assertThat(String.join("\n", second.banner())).doesNotContain(token);
             ApiClient client = new ApiClient(second.url(), token);
             assertFacesFound(client, "faces-and-text");
-            assertThat(client.get("flows/v2/flow/").body().path("count").asInt()).isEqualTo(2);
+            assertThat(client.get("flows/v2/flow/").body().path("count").asInt()).isEqualTo(DemoSetup.FLOWS.size());
             assertThat(new ApiClient(second.url(), "wrong").get("flows/v2/flow/").status()).isEqualTo(401);
 
             // the scripting commands, against the same server
@@ -119,7 +120,8 @@ class ServeProcessTest {
             assertThat(flows.code()).isZero();
             assertThat(flows.out().lines().toList()).containsExactly(
                     "faces-and-text\tvalid\tv1\tFaces and text",
-                    "faces-and-text-nested\tvalid\tv1\tFaces and text, then close-ups");
+                    "faces-and-text-nested\tvalid\tv1\tFaces and text, then close-ups",
+                    "faces-and-text-services\tvalid\tv1\tFaces, colours and text");
 
             Cli unknown = Cli.run("process", "--flow", "nope", "--url", second.url().toString(), "--token", token, photo.toString());
             assertThat(unknown.code()).isEqualTo(1);

@@ -1,5 +1,6 @@
 package io.visionflow.local;
 
+import io.visionflow.service.BuiltinServices;
 import io.visionflow.store.BlobModelSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -56,9 +57,11 @@ final class TestServer {
         DemoSetup.register(stores, account.id(), PretrainedModels.modelsDir());
         List<String> log = new CopyOnWriteArrayList<>();
         try (BackendRunners runners = new BackendRunners(new BlobModelSource(stores.blobs(), account.id()));
+             BuiltinServices services = BuiltinServices.open(PretrainedModels.modelSource());
              Api api = Api.create(c -> {
                  c.stores = stores;
                  c.runners = runners;
+                 c.services = services.catalog();
              });
              LocalServer server = LocalServer.start(c -> {
                  c.api = api;

@@ -173,9 +173,9 @@ class XimilarClientReplayTest {
 
             client.urls.clear();
             List<JsonNode> flows = client.allPaginated("/flows/v2/flow/");
-            assertThat(flows).hasSize(13);
+            assertThat(flows).hasSize(11 + DemoSetup.FLOWS.size());
             flows.forEach(XimilarClientReplayTest::assertReadableAsFlow);
-            assertThat(new HashSet<>(flows.stream().map(f -> f.get("id").asText()).toList())).hasSize(13);
+            assertThat(new HashSet<>(flows.stream().map(f -> f.get("id").asText()).toList())).hasSize(11 + DemoSetup.FLOWS.size());
             assertThat(client.urls).containsExactly(client.endpoint + "flows/v2/flow", client.endpoint + "flows/v2/flow?page=2");
 
             // a bad token: get_all_paginated_items returns the "detail" as its error

@@ -108,6 +108,7 @@ public final class Api implements AutoCloseable {
         new TasksEndpoints(this, flows).register(routes);
         new ModelsEndpoints(this).register(routes);
         new UsageEndpoints(this).register(routes);
+        new ImagesEndpoints(this).register(routes);
         routes.add("POST", "/authorization/v2/authorize", this::authorize);
     }
 

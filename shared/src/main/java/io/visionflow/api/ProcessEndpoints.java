@@ -8,6 +8,8 @@ import io.visionflow.flow.Detection;
 import io.visionflow.flow.FlowDefinition;
 import io.visionflow.flow.Problem;
 import io.visionflow.flow.Recognition;
+import io.visionflow.service.ImageOutput;
+import io.visionflow.store.BlobModelSource;
 import io.visionflow.store.StoredFlow;
 import io.visionflow.store.StoredTask;
 import io.visionflow.task.TaskKind;
@@ -42,6 +44,7 @@ final class ProcessEndpoints {
         ObjectNode body = call.jsonObject();
         String flowId = id(body, "flow", "flow_id");
         List<ObjectNode> records = records(body);
+        boolean storeImages = flag(body, "store_images");
         StoredFlow flow = api.stores().flows().get(call.account(), flowId)
                 .orElseThrow(() -> ApiException.notFound("flow \"" + flowId + "\""));
         if (!flow.valid()) {
@@ -54,7 +57,9 @@ final class ProcessEndpoints {
         if (!problems.isEmpty()) {
             throw new ApiException(409, "flow \"" + flowId + "\" is not valid: " + problems.get(0), problems);
         }
-        RunResult result = api.engine().run(call.account(), def, records, flows.tasks(call.account()), id -> Optional.ofNullable(snapshot.get(id)));
+        ImageOutput outputs = storeImages ? ImagesEndpoints.output(api.stores().blobs(), call) : ImageOutput.INLINE;
+        RunResult result = api.engine().run(call.account(), def, records, flows.tasks(call.account()),
+                id -> Optional.ofNullable(snapshot.get(id)), outputs, new BlobModelSource(api.stores().blobs(), call.account()));
         charge(call, flow.id(), result);
         return call.ok(Envelope.ok(result, call.requestId()));
     }
@@ -127,6 +132,18 @@ final class ProcessEndpoints {
             throw ApiException.badRequest(field, "must be an id (a string), found " + Call.describe(v));
         }
         return v.asText();
+    }
+
+    /** An optional boolean field (false when absent or null); anything else is a 400. */
+    static boolean flag(ObjectNode body, String name) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            throw ApiException.badRequest(name, "must be true or false, found " + Call.describe(v));
+        }
+        return v.asBoolean();
     }
 
     /** The records of a request: 1 to {@code maxRecords} JSON objects. */

@@ -8,7 +8,10 @@ import io.visionflow.flow.FlowValidator;
 import io.visionflow.flow.Problem;
 import io.visionflow.image.ImageStore;
 import io.visionflow.image.MemoryImageStore;
+import io.visionflow.service.ImageOutput;
 import io.visionflow.service.ServiceCatalog;
+import io.visionflow.service.ServiceContext;
+import io.visionflow.task.ModelSource;
 import io.visionflow.task.TaskCatalog;
 import io.visionflow.task.TaskRunners;
 
@@ -99,8 +102,18 @@ public final class Engine implements AutoCloseable {
      */
     public RunResult run(String account, FlowDefinition flow, List<ObjectNode> records, TaskCatalog tasks,
                          FlowCatalog snapshot) {
+        return run(account, flow, records, tasks, snapshot, ImageOutput.INLINE, ServiceContext.NO_MODELS);
+    }
+
+    /**
+     * Runs as {@link #run(String, FlowDefinition, List, TaskCatalog, FlowCatalog)}, with services
+     * putting the images they return into {@code outputs} (inline or stored, per request) and
+     * reaching the account's uploaded models in {@code accountModels}.
+     */
+    public RunResult run(String account, FlowDefinition flow, List<ObjectNode> records, TaskCatalog tasks,
+                         FlowCatalog snapshot, ImageOutput outputs, ModelSource accountModels) {
         StepContext context = new StepContext(account, tasks, snapshot, config.runners, config.images.apply(account),
-                config.services);
+                config.services, outputs, accountModels);
         return driver.run(flow, records, context, config.loader, config.deadline);
     }
 

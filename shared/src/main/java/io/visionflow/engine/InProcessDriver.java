@@ -52,7 +52,8 @@ public final class InProcessDriver implements Driver, AutoCloseable {
             throw new IllegalArgumentException("maxConcurrency must be at least 1");
         }
         this.permits = new Semaphore(maxConcurrency, true);
-        this.executor = java.util.Objects.requireNonNull(executor, "executor");
+        // every action's retry and timeout_ms apply here, wherever its step runs
+        this.executor = RetryingExecutor.around(java.util.Objects.requireNonNull(executor, "executor"));
     }
 
     /**

@@ -25,7 +25,7 @@ final class ServiceStep implements Step<ServiceCall> {
         }
         JsonNode out;
         try {
-            out = service.run(context.load(input.image()), params);
+            out = service.run(context.load(input.image()), params, context.serviceContext());
         } catch (TaskException e) {
             throw new StepFailure(e.status(), "service \"" + action.service() + "\" failed: " + e.getMessage(), e);
         }

@@ -3,8 +3,11 @@ package io.visionflow.engine;
 import io.visionflow.flow.FlowCatalog;
 import io.visionflow.image.ImageRef;
 import io.visionflow.image.ImageStore;
+import io.visionflow.service.ImageOutput;
 import io.visionflow.service.ImageService;
 import io.visionflow.service.ServiceCatalog;
+import io.visionflow.service.ServiceContext;
+import io.visionflow.task.ModelSource;
 import io.visionflow.task.Classification;
 import io.visionflow.task.DetectedObject;
 import io.visionflow.task.Task;
@@ -22,9 +25,24 @@ import java.util.List;
  * What steps may use besides their input: the account the run belongs to, its tasks and flows (the
  * snapshot of the run), model runners, the image store of the request and the services. Every
  * host builds one.
+ *
+ * @param outputs       where services put the images they return: inline, or stored when the
+ *                      request sets {@code store_images} (a worker is told so with the step)
+ * @param accountModels the account's uploaded models by id, for services that run one
  */
 public record StepContext(String account, TaskCatalog tasks, FlowCatalog flows, TaskRunners runners, ImageStore images,
-                          ServiceCatalog services) {
+                          ServiceCatalog services, ImageOutput outputs, ModelSource accountModels) {
+
+    /** A context whose services inline their images and reach no uploaded models. */
+    public StepContext(String account, TaskCatalog tasks, FlowCatalog flows, TaskRunners runners, ImageStore images,
+                       ServiceCatalog services) {
+        this(account, tasks, flows, runners, images, services, ImageOutput.INLINE, ServiceContext.NO_MODELS);
+    }
+
+    /** What a service call of this run gets. */
+    public ServiceContext serviceContext() {
+        return new ServiceContext(account, outputs, accountModels);
+    }
 
     /** The task an action names, checked again at run time: it may have been deleted or changed since validation. */
     public Task task(String id, TaskKind kind) throws StepFailure {

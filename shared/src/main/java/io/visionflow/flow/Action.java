@@ -13,6 +13,12 @@ public sealed interface Action
     /** Flow-unique node id. */
     String id();
 
+    /**
+     * Its {@code retry} and {@code timeout_ms}: how the driver calls this action's step, wherever
+     * the step runs ({@link CallPolicy#NONE} when the flow gives neither).
+     */
+    CallPolicy policy();
+
     /** The {@code type} of this action in the flow JSON. */
     default String type() {
         return switch (this) {

@@ -22,7 +22,12 @@ final class ActionTypes {
     private ActionTypes() {
     }
 
+    /** Fields every action type accepts besides its own: how its step is called. */
+    static final Set<String> POLICY_FIELDS = Set.of("retry", "timeout_ms");
+
     static Set<String> fields(String type) {
-        return FIELDS.get(type);
+        Set<String> fields = new java.util.HashSet<>(FIELDS.get(type));
+        fields.addAll(POLICY_FIELDS);
+        return fields;
     }
 }

@@ -9,13 +9,18 @@ import java.util.Optional;
  * its branch without calling the task. {@code defaultAction} runs when no branch is taken.
  */
 public record BranchSelector(String id, String task, String field, Mode mode, double threshold,
-                             List<Branch> branches, Action defaultAction) implements Action {
+                             List<Branch> branches, Action defaultAction, CallPolicy policy) implements Action {
     public enum Mode { BEST, THRESHOLD }
 
     public static final double DEFAULT_THRESHOLD = 0.5;
 
     public BranchSelector {
         branches = List.copyOf(branches);
+    }
+
+    public BranchSelector(String id, String task, String field, Mode mode, double threshold, List<Branch> branches,
+                          Action defaultAction) {
+        this(id, task, field, mode, threshold, branches, defaultAction, CallPolicy.NONE);
     }
 
     public Optional<Branch> branch(String label) {

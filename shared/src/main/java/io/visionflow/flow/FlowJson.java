@@ -84,7 +84,28 @@ public final class FlowJson {
                 }
             }
         }
+        policy(o, action.policy());
         return o;
+    }
+
+    /** {@code retry} and {@code timeout_ms}, only when given: a flow without them is written as before. */
+    private static void policy(ObjectNode o, CallPolicy policy) {
+        if (policy.retry() != null) {
+            CallPolicy.Retry r = policy.retry();
+            ObjectNode retry = o.putObject("retry");
+            retry.put("max_attempts", r.maxAttempts());
+            retry.put("backoff", r.backoffMs());
+            retry.put("max_delay", r.maxDelayMs());
+            ArrayNode on = retry.putArray("on");
+            for (CallPolicy.On value : CallPolicy.On.values()) {
+                if (r.on().contains(value)) {
+                    on.add(value.wire());
+                }
+            }
+        }
+        if (policy.timeoutMs() != null) {
+            o.put("timeout_ms", policy.timeoutMs());
+        }
     }
 
     /** Ids of the flows a flow JSON nests (its {@code "type": "flow"} nodes), in document order. */

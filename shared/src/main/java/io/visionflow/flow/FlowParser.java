@@ -124,25 +124,101 @@ public final class FlowParser {
         String type = typeNode.asText();
         unknownFields(json, path, ActionTypes.fields(type));
         String id = id(json, path, type);
+        CallPolicy policy = policy(json, path);
         return switch (type) {
-            case "list" -> list(json, path, id, depth);
+            case "list" -> list(json, path, id, depth, policy);
             case "recognition" -> new Recognition(id, requiredString(json, path, "task"),
-                    requiredString(json, path, "output_field"), optionalTopK(json, path));
+                    requiredString(json, path, "output_field"), optionalTopK(json, path), policy);
             case "detection" -> new Detection(id, requiredString(json, path, "task"),
                     outputField(json, path, Detection.DEFAULT_OUTPUT_FIELD),
-                    probability(json, path, "keep_prob", Detection.DEFAULT_KEEP_PROB));
-            case "branch_selector" -> branchSelector(json, path, id, depth);
-            case "object_selector" -> objectSelector(json, path, id, depth);
-            case "flow" -> new NestedFlow(id, requiredString(json, path, "flow"));
-            case "service" -> service(json, path, id);
+                    probability(json, path, "keep_prob", Detection.DEFAULT_KEEP_PROB), policy);
+            case "branch_selector" -> branchSelector(json, path, id, depth, policy);
+            case "object_selector" -> objectSelector(json, path, id, depth, policy);
+            case "flow" -> new NestedFlow(id, requiredString(json, path, "flow"), policy);
+            case "service" -> service(json, path, id, policy);
             default -> throw new IllegalStateException("type list out of sync: " + type);
         };
     }
 
-    private ListAction list(JsonNode json, String path, String id, int depth) {
+    private ListAction list(JsonNode json, String path, String id, int depth, CallPolicy policy) {
         ListAction.Mode mode = mode(json, path, ListAction.Mode.class, ListAction.Mode.PARALLEL);
         List<Action> actions = actions(json.get("actions"), path + ".actions", depth, true);
-        return new ListAction(id, mode, actions);
+        return new ListAction(id, mode, actions, policy);
+    }
+
+    private static final int MAX_ATTEMPTS = 10;
+    private static final int MAX_BACKOFF_MS = 60_000;
+    private static final int MAX_DELAY_MS = 300_000;
+    /** Longest {@code timeout_ms}: ten minutes, beyond any request's deadline. */
+    private static final int MAX_TIMEOUT_MS = 600_000;
+    private static final Set<String> RETRY_FIELDS = Set.of("max_attempts", "backoff", "max_delay", "on");
+
+    /** The {@code retry} and {@code timeout_ms} of an action; {@link CallPolicy#NONE} when it has neither. */
+    private CallPolicy policy(JsonNode json, String path) {
+        Integer timeout = null;
+        JsonNode t = json.get("timeout_ms");
+        if (t != null && !t.isNull()) {
+            timeout = wholeNumber(t, path + ".timeout_ms", 1, MAX_TIMEOUT_MS, "milliseconds", null);
+        }
+        CallPolicy.Retry retry = null;
+        JsonNode r = json.get("retry");
+        if (r != null && !r.isNull()) {
+            retry = retry(r, path + ".retry");
+        }
+        return retry == null && timeout == null ? CallPolicy.NONE : new CallPolicy(retry, timeout);
+    }
+
+    private CallPolicy.Retry retry(JsonNode r, String path) {
+        if (!r.isObject()) {
+            problem(path, "must be an object {max_attempts, backoff, max_delay, on}, found " + kind(r));
+            return null;
+        }
+        unknownFields(r, path, RETRY_FIELDS);
+        int attempts = wholeNumber(r.get("max_attempts"), path + ".max_attempts", 1, MAX_ATTEMPTS, "attempts",
+                CallPolicy.Retry.DEFAULT_MAX_ATTEMPTS);
+        int backoff = wholeNumber(r.get("backoff"), path + ".backoff", 0, MAX_BACKOFF_MS, "milliseconds",
+                CallPolicy.Retry.DEFAULT_BACKOFF_MS);
+        int maxDelay = wholeNumber(r.get("max_delay"), path + ".max_delay", 0, MAX_DELAY_MS, "milliseconds",
+                Math.max(backoff, CallPolicy.Retry.DEFAULT_MAX_DELAY_MS));
+        if (maxDelay < backoff) {
+            problem(path + ".max_delay", "must be at least backoff (" + backoff + " ms), found " + maxDelay);
+        }
+        Set<CallPolicy.On> on = java.util.EnumSet.allOf(CallPolicy.On.class);
+        JsonNode o = r.get("on");
+        if (o != null && !o.isNull()) {
+            on = java.util.EnumSet.noneOf(CallPolicy.On.class);
+            String expected = "\"timeout\" or \"server_error\"";
+            if (!o.isArray() || o.isEmpty()) {
+                problem(path + ".on", "must be a non-empty list of " + expected + ", found " + kind(o));
+            } else {
+                for (int i = 0; i < o.size(); i++) {
+                    CallPolicy.On value = null;
+                    for (CallPolicy.On candidate : CallPolicy.On.values()) {
+                        if (o.get(i).isTextual() && o.get(i).asText().equals(candidate.wire())) {
+                            value = candidate;
+                        }
+                    }
+                    if (value == null) {
+                        problem(path + ".on[" + i + "]", "must be " + expected + ", found " + kind(o.get(i)));
+                    } else if (!on.add(value)) {
+                        problem(path + ".on[" + i + "]", "\"" + value.wire() + "\" is given twice");
+                    }
+                }
+            }
+        }
+        return new CallPolicy.Retry(attempts, backoff, maxDelay, on);
+    }
+
+    /** An optional whole number in {@code [min, max]}; {@code fallback} when absent or wrong (a problem then). */
+    private Integer wholeNumber(JsonNode v, String path, int min, int max, String unit, Integer fallback) {
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.canConvertToExactIntegral() || !v.canConvertToInt() || v.asInt() < min || v.asInt() > max) {
+            problem(path, "must be a whole number of " + unit + " from " + min + " to " + max + ", found " + abbreviate(v));
+            return fallback;
+        }
+        return v.asInt();
     }
 
     /** The {@code mode} field: one of the enum's constants, written in lower case. */
@@ -182,7 +258,7 @@ public final class FlowParser {
         return out;
     }
 
-    private BranchSelector branchSelector(JsonNode json, String path, String id, int depth) {
+    private BranchSelector branchSelector(JsonNode json, String path, String id, int depth, CallPolicy policy) {
         String task = requiredString(json, path, "task");
         String field = requiredString(json, path, "field");
         BranchSelector.Mode mode = mode(json, path, BranchSelector.Mode.class, BranchSelector.Mode.BEST);
@@ -198,10 +274,10 @@ public final class FlowParser {
         if (branches.isEmpty() && def == null && !json.hasNonNull("branches") && !json.hasNonNull("default")) {
             problem(path + ".branches", "is required (a list of {label, action})");
         }
-        return new BranchSelector(id, task, field, mode, threshold, branches, def);
+        return new BranchSelector(id, task, field, mode, threshold, branches, def, policy);
     }
 
-    private ObjectSelector objectSelector(JsonNode json, String path, String id, int depth) {
+    private ObjectSelector objectSelector(JsonNode json, String path, String id, int depth, CallPolicy policy) {
         String task = requiredString(json, path, "task");
         String out = outputField(json, path, Detection.DEFAULT_OUTPUT_FIELD);
         double minProb = probability(json, path, "min_prob", ObjectSelector.DEFAULT_MIN_PROB);
@@ -235,7 +311,7 @@ public final class FlowParser {
             action = action(json.get("action"), path + ".action", depth + 1);
         }
         List<Branch> branches = branches(json.get("branches"), path + ".branches", depth);
-        return new ObjectSelector(id, task, out, minProb, minArea, labels, padding, action, branches);
+        return new ObjectSelector(id, task, out, minProb, minArea, labels, padding, action, branches, policy);
     }
 
     private List<Branch> branches(JsonNode arr, String path, int depth) {
@@ -274,7 +350,7 @@ public final class FlowParser {
         return out;
     }
 
-    private ServiceCall service(JsonNode json, String path, String id) {
+    private ServiceCall service(JsonNode json, String path, String id, CallPolicy policy) {
         String service = requiredString(json, path, "service");
         String out = outputField(json, path, service == null ? "_service" : service);
         ObjectNode params = null;
@@ -286,7 +362,7 @@ public final class FlowParser {
                 problem(path + ".params", "must be an object, found " + kind(p));
             }
         }
-        return new ServiceCall(id, service, out, params);
+        return new ServiceCall(id, service, out, params, policy);
     }
 
     private String id(JsonNode json, String path, String type) {

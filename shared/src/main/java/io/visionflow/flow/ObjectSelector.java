@@ -10,13 +10,18 @@ import java.util.Optional;
  * Results of those actions are merged into each object of {@code outputField}.
  */
 public record ObjectSelector(String id, String task, String outputField, double minProb, double minArea,
-                             List<String> labels, int padding, Action action, List<Branch> branches)
-        implements Action {
+                             List<String> labels, int padding, Action action, List<Branch> branches,
+                             CallPolicy policy) implements Action {
     public static final double DEFAULT_MIN_PROB = 0.3;
 
     public ObjectSelector {
         labels = List.copyOf(labels);
         branches = List.copyOf(branches);
+    }
+
+    public ObjectSelector(String id, String task, String outputField, double minProb, double minArea,
+                          List<String> labels, int padding, Action action, List<Branch> branches) {
+        this(id, task, outputField, minProb, minArea, labels, padding, action, branches, CallPolicy.NONE);
     }
 
     public Optional<Branch> branch(String label) {

@@ -2,9 +2,7 @@ package io.visionflow.image;
 
 import io.visionflow.store.BlobStore;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,13 +36,10 @@ public final class BlobImageStore implements ImageStore {
 
     @Override
     public ImageRef put(BufferedImage image) throws IOException {
-        ByteArrayOutputStream png = new ByteArrayOutputStream(image.getWidth() * image.getHeight());
-        if (!ImageIO.write(image, "png", png)) {
-            throw new IOException("no PNG writer");
-        }
+        byte[] png = Png.encode(image);
         String key;
         try {
-            key = blobs.put(account, KIND, png.toByteArray());
+            key = blobs.put(account, KIND, png);
         } catch (RuntimeException e) {
             throw new IOException("cannot store an image: " + e.getMessage(), e);
         }

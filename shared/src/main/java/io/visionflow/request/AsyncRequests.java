@@ -14,8 +14,10 @@ import io.visionflow.flow.FlowDefinition;
 import io.visionflow.flow.FlowJson;
 import io.visionflow.flow.FlowParser;
 import io.visionflow.flow.Problem;
+import io.visionflow.service.ImageOutput;
 import io.visionflow.store.Account;
 import io.visionflow.store.AsyncRequest;
+import io.visionflow.store.BlobModelSource;
 import io.visionflow.store.Page;
 import io.visionflow.store.RequestStatus;
 import io.visionflow.store.StoredFlow;
@@ -345,7 +347,8 @@ public final class AsyncRequests implements AutoCloseable {
             for (int i = from; i < Math.min(records.size(), from + options.batchSize()); i++) {
                 batch.add(hydrate(account, (ObjectNode) records.get(i), i));
             }
-            RunResult r = engine.run(account, def, batch, tasks, id -> Optional.ofNullable(snapshot.get(id)));
+            RunResult r = engine.run(account, def, batch, tasks, id -> Optional.ofNullable(snapshot.get(id)),
+                    ImageOutput.INLINE, new BlobModelSource(stores.blobs(), account));
             if (closing) {
                 // stopping interrupts the steps, so this batch may hold records failed by the stop
                 // itself: no such result is written or billed

@@ -5,6 +5,7 @@ import io.visionflow.task.onnx.OnnxTaskRunners;
 import io.visionflow.task.onnx.PretrainedModels;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * The built-in services ({@code dominant_colors}, {@code remove_background}, {@code upscale},
@@ -29,6 +30,9 @@ public final class BuiltinServices implements AutoCloseable {
                 new Upscale(this.models, maxOutputPixels),
                 new ReadText(this.models, tasks)));
     }
+
+    /** The names of the built-in services, for checking flows where no services are open. */
+    public static final Set<String> NAMES = Set.of(DominantColors.NAME, RemoveBackground.NAME, Upscale.NAME, ReadText.NAME);
 
     /** Largest image {@code upscale} produces by default (16 MP); a bigger one is a 413. */
     public static final long DEFAULT_UPSCALE_MAX_PIXELS = Upscale.DEFAULT_MAX_OUTPUT_PIXELS;

@@ -55,7 +55,7 @@ final class DominantColors implements ImageService {
     }
 
     @Override
-    public JsonNode run(BufferedImage image, ObjectNode params) throws TaskException {
+    public JsonNode run(BufferedImage image, ObjectNode params, ServiceContext context) throws TaskException {
         int count = Params.integer(params, "count", 5);
         boolean product = Params.text(params, "mode", "generic").equals("product");
         float[] alpha = product ? background.alpha(image) : null;

@@ -19,6 +19,15 @@ public interface ImageService {
         return List.of();
     }
 
-    /** The value written into the record's {@code output_field}. */
-    JsonNode run(BufferedImage image, ObjectNode params) throws TaskException;
+    /**
+     * The value written into the record's {@code output_field}.
+     *
+     * @param context the account, where returned images go and the account's models
+     */
+    JsonNode run(BufferedImage image, ObjectNode params, ServiceContext context) throws TaskException;
+
+    /** A call outside any request: images inline, no uploaded models. */
+    default JsonNode run(BufferedImage image, ObjectNode params) throws TaskException {
+        return run(image, params, ServiceContext.inline("local"));
+    }
 }

@@ -1,8 +1,8 @@
 package io.visionflow.service;
 
-import javax.imageio.ImageIO;
+import io.visionflow.image.Png;
+
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Base64;
@@ -15,14 +15,10 @@ final class PngData {
     }
 
     static String uri(BufferedImage image) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            if (!ImageIO.write(image, "png", out)) {
-                throw new IllegalStateException("no PNG writer");
-            }
+            return PREFIX + Base64.getEncoder().encodeToString(Png.encode(image));
         } catch (IOException e) {
             throw new UncheckedIOException("writing PNG to memory", e);
         }
-        return PREFIX + Base64.getEncoder().encodeToString(out.toByteArray());
     }
 }

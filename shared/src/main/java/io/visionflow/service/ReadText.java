@@ -65,7 +65,7 @@ final class ReadText implements ImageService {
     }
 
     @Override
-    public JsonNode run(BufferedImage image, ObjectNode params) throws TaskException {
+    public JsonNode run(BufferedImage image, ObjectNode params, ServiceContext context) throws TaskException {
         double minConfidence = Params.number(params, "min_confidence", 0.5);
         List<DetectedObject> found = tasks.runnerFor(PretrainedModels.textLineDetector()).detect(image, 0);
         OrtSession recogniser = models.session(RECOGNISER);

@@ -20,7 +20,8 @@ import java.util.Set;
  * <p>
  * {@code params.output}: {@code image} (default: the original with that alpha, PNG),
  * {@code mask} (the alpha as a grey PNG) or {@code both}. Output:
- * {@code {"image"?: "data:image/png;base64,...", "mask"?: "...", "width": w, "height": h}}.
+ * {@code {"image"?: "data:image/png;base64,...", "mask"?: "...", "width": w, "height": h}}, or
+ * the URLs of the stored PNGs when the request stores images.
  */
 final class RemoveBackground implements ImageService {
     static final String NAME = "remove_background";
@@ -43,7 +44,7 @@ final class RemoveBackground implements ImageService {
     }
 
     @Override
-    public JsonNode run(BufferedImage image, ObjectNode params) throws TaskException {
+    public JsonNode run(BufferedImage image, ObjectNode params, ServiceContext context) throws TaskException {
         String output = Params.text(params, "output", "image");
         float[] alpha = alpha(image);
         int w = image.getWidth();
@@ -59,7 +60,7 @@ final class RemoveBackground implements ImageService {
                 }
                 cut.setRGB(0, y, w, 1, row, 0, w);
             }
-            out.put("image", PngData.uri(cut));
+            out.put("image", context.images().write(cut));
         }
         if (!output.equals("image")) {
             BufferedImage mask = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
@@ -70,7 +71,7 @@ final class RemoveBackground implements ImageService {
                 }
                 mask.getRaster().setDataElements(0, y, w, 1, pixels);
             }
-            out.put("mask", PngData.uri(mask));
+            out.put("mask", context.images().write(mask));
         }
         out.put("width", w);
         out.put("height", h);

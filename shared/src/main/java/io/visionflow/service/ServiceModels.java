@@ -49,7 +49,19 @@ final class ServiceModels implements AutoCloseable {
     }
 
     /** The session under {@code key}, built from {@code loader}'s bytes (or from the file {@code key} when it gives null). */
-    synchronized OrtSession session(String key, Loader loader) throws TaskException {
+    OrtSession session(String key, Loader loader) throws TaskException {
+        return session(key, loader, models, key);
+    }
+
+    /**
+     * The session of the file {@code modelId} of another source (an account's uploaded models),
+     * cached under {@code key}, which must name that file in every account's source alike.
+     */
+    OrtSession session(String key, ModelSource source, String modelId) throws TaskException {
+        return session(key, m -> null, source, modelId);
+    }
+
+    private synchronized OrtSession session(String key, Loader loader, ModelSource files, String fileId) throws TaskException {
         if (closed) {
             throw new TaskException(503, "the services are shut down");
         }
@@ -63,15 +75,15 @@ final class ServiceModels implements AutoCloseable {
             if (bytes != null) {
                 s = env.createSession(bytes, options);
             } else {
-                Path file = models.file(key);
+                Path file = files.file(fileId);
                 s = env.createSession(file.toString(), options);
             }
         } catch (NoSuchFileException e) {
-            throw new TaskException(503, "model \"" + key + "\" is not installed (" + e.getMessage() + ")", e);
+            throw new TaskException(503, "model \"" + fileId + "\" is not installed (" + e.getMessage() + ")", e);
         } catch (IOException | IllegalArgumentException e) {
-            throw new TaskException(503, "model \"" + key + "\" cannot be read: " + e.getMessage(), e);
+            throw new TaskException(503, "model \"" + fileId + "\" cannot be read: " + e.getMessage(), e);
         } catch (OrtException e) {
-            throw new TaskException(500, "model \"" + key + "\" is not a valid ONNX model: " + e.getMessage(), e);
+            throw new TaskException(500, "model \"" + fileId + "\" is not a valid ONNX model: " + e.getMessage(), e);
         }
         sessions.put(key, s);
         return s;

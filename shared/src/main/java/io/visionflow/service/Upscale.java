@@ -5,11 +5,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.flow.Problem;
+import io.visionflow.store.BlobModelSource;
 import io.visionflow.task.TaskException;
 
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * {@code upscale}: enlarges the image 2× or 4×.
@@ -18,14 +21,15 @@ import java.util.Set;
  *   separable Lanczos-3, then an edge-aware unsharp mask ({@code sharpen}, 0..2, default 0.5) whose
  *   result is clamped to the 3×3 neighbourhood's range of the resampled image, so edges get
  *   steeper without halos or ringing.</li>
- * <li>{@code method: "onnx"} runs a super-resolution network the operator installed in the
- *   models directory ({@code model}: its id there): input float {@code [1, 3, h, w]} RGB in
+ * <li>{@code method: "onnx"} runs a super-resolution network: {@code model} is either the id of a
+ *   model the account uploaded ({@code POST /models/v2/model/} answers it: a sha256), or the path
+ *   of a model the operator installed in the models directory. Input float {@code [1, 3, h, w]} RGB in
  *   [0, 1], output {@code [1, 3, s·h, s·w]} for its scale s (2 or 4; a ×2 model is applied twice
  *   for {@code factor: 4}). The image goes through in tiles of {@code tile} pixels (default 128)
  *   with {@link #OVERLAP} pixels of context on each side, of which only the centre is kept, so
  *   memory is bounded by the tile and no seams appear.</li>
  * </ul>
- * Output: {@code {"image": "data:image/png;base64,...", "width", "height", "method"}}. An output over
+ * Output: {@code {"image": "data:image/png;base64,..." (or the stored image's URL), "width", "height", "method"}}. An output over
  * {@code maxOutputPixels} (16 MP by default) is refused with 413 before any work.
  */
 final class Upscale implements ImageService {
@@ -52,7 +56,7 @@ final class Upscale implements ImageService {
                 .text("model").integer("tile", 32, 1024);
         boolean onnx = "onnx".equals(Params.text(params, "method", "lanczos3"));
         if (onnx && !params.hasNonNull("model")) {
-            p.problem("model", "is required with method \"onnx\" (the id of a super-resolution model)");
+            p.problem("model", "is required with method \"onnx\" (an uploaded model id, or a path in the models directory)");
         }
         if (onnx && params.has("sharpen")) {
             p.problem("sharpen", "applies to method \"lanczos3\" only");
@@ -64,7 +68,7 @@ final class Upscale implements ImageService {
     }
 
     @Override
-    public JsonNode run(BufferedImage image, ObjectNode params) throws TaskException {
+    public JsonNode run(BufferedImage image, ObjectNode params, ServiceContext context) throws TaskException {
         int factor = Params.integer(params, "factor", 2);
         long out = (long) image.getWidth() * image.getHeight() * factor * factor;
         if (out > maxOutputPixels) {
@@ -73,10 +77,10 @@ final class Upscale implements ImageService {
         }
         String method = Params.text(params, "method", "lanczos3");
         BufferedImage result = method.equals("onnx")
-                ? network(image, factor, Params.text(params, "model", null), Params.integer(params, "tile", 128))
+                ? network(image, factor, Params.text(params, "model", null), Params.integer(params, "tile", 128), context)
                 : lanczos(image, factor, (float) Params.number(params, "sharpen", 0.5));
         ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("image", PngData.uri(result));
+        o.put("image", context.images().write(result));
         o.put("width", result.getWidth());
         o.put("height", result.getHeight());
         o.put("method", method);
@@ -126,8 +130,9 @@ final class Upscale implements ImageService {
 
     private static final float[] BINOMIAL = {0.25f, 0.5f, 0.25f};
 
-    private BufferedImage network(BufferedImage image, int factor, String modelId, int tile) throws TaskException {
-        OrtSession session = models.session(modelId);
+    private BufferedImage network(BufferedImage image, int factor, String modelId, int tile, ServiceContext context)
+            throws TaskException {
+        OrtSession session = session(modelId, context);
         Planes current = Planes.of(image, false);
         int done = 1;
         while (done < factor) {
@@ -142,6 +147,26 @@ final class Upscale implements ImageService {
         }
         return current.toImage();
     }
+
+    /**
+     * The session of an uploaded model of the account (a sha256), cached under its blob key so an
+     * account never reaches another's; or of a file of the models directory.
+     */
+    private OrtSession session(String modelId, ServiceContext context) throws TaskException {
+        if (!UPLOADED.matcher(modelId).matches()) {
+            return models.session(modelId);
+        }
+        String key;
+        try {
+            key = BlobModelSource.qualify(context.account(), modelId);
+            context.models().file(modelId);
+        } catch (IOException e) {
+            throw new TaskException(400, "model \"" + modelId + "\" is not a model this account uploaded: " + e.getMessage(), e);
+        }
+        return models.session(key, context.models(), modelId);
+    }
+
+    private static final Pattern UPLOADED = Pattern.compile("[0-9a-f]{64}");
 
     /** One pass of the network over the image in overlapping tiles; only each tile's centre is kept. */
     static Planes tiled(OrtSession session, Planes in, int tile) throws TaskException {

@@ -34,12 +34,15 @@ import java.util.Locale;
  *
  * <pre>
  * request: {"v":1, "account":…, "action":{…}, "scope":{…}, "image":{"id","width","height"},
- *           "frame":[offsetX, offsetY, scaleX, scaleY], "original":{…}, "tasks":[{…}]}
+ *           "frame":[offsetX, offsetY, scaleX, scaleY], "original":{…}, "tasks":[{…}],
+ *           "store_images"?: url prefix}
  * outcome: {"writes":{…}, "mode":"parallel"|"sequence",
  *           "children":[{"scope":"/objects/0", "action":2, "image":{…}, "frame":[…]}],
  *           "charges":[{"action":…, "item":…, "credits":1}]}
  *       or {"failure":{"status":409, "message":…}}
  * </pre>
+ * {@code store_images} is present when the request stores the images services return: the worker
+ * stores them in the account's images and answers {@code prefix + sha256} (absent: data URIs).
  */
 public final class StepCodec {
     static final int VERSION = 1;
@@ -48,8 +51,12 @@ public final class StepCodec {
     private StepCodec() {
     }
 
-    /** A step as a worker receives it. */
-    public record Request(String account, StepInput input, List<Task> tasks) {
+    /**
+     * A step as a worker receives it.
+     *
+     * @param storeImages the URL prefix of stored images when the request stores them, else null
+     */
+    public record Request(String account, StepInput input, List<Task> tasks, String storeImages) {
     }
 
     public static byte[] request(StepInput input, StepContext context) {
@@ -65,6 +72,7 @@ public final class StepCodec {
         // a task deleted since the run started travels as absent: the step then fails as it would here
         WorkerKind.taskOf(input.action()).flatMap(id -> context.tasks().find(id))
                 .ifPresent(t -> tasks.add(JSON.valueToTree(t)));
+        context.outputs().urlPrefix().ifPresent(prefix -> root.put("store_images", prefix));
         return bytes(root);
     }
 
@@ -104,7 +112,11 @@ public final class StepCodec {
             StepInput input = new StepInput(parsed.definition().topNode(),
                     scope instanceof ObjectNode o ? o : JSON.createObjectNode(),
                     image(root.get("image")), frame(root.get("frame")), image(root.get("original")));
-            return new Request(account, input, tasks);
+            JsonNode store = root.get("store_images");
+            if (store != null && !store.isTextual()) {
+                throw new IllegalArgumentException("\"store_images\" must be a URL prefix, found " + store);
+            }
+            return new Request(account, input, tasks, store == null ? null : store.asText());
         } catch (IOException | RuntimeException e) {
             throw new StepFailure(400, "malformed step request: " + e.getMessage(), e);
         }

@@ -6,6 +6,7 @@ import io.visionflow.engine.StepOutcome;
 import io.visionflow.engine.Steps;
 import io.visionflow.flow.FlowCatalog;
 import io.visionflow.image.ImageStore;
+import io.visionflow.service.ImageOutput;
 import io.visionflow.service.ServiceCatalog;
 import io.visionflow.store.BlobModelSource;
 import io.visionflow.task.OnnxBackend;
@@ -51,11 +52,14 @@ public final class StepWorker {
      */
     public StepWorker(TaskRunners runners, ServiceCatalog services, Function<String, ImageStore> images) {
         this(runners, services, images, key -> {
-            throw new IOException("this worker inspects no models");
+            throw new IOException("this worker reads no uploaded models");
         });
     }
 
-    /** @param models the model files by full blob key, for inspections ({@link StepCodec#inspection}) */
+    /**
+     * @param models the model files by full blob key, for inspections ({@link StepCodec#inspection})
+     *               and the account's models services run ({@code upscale} with an uploaded model)
+     */
     public StepWorker(TaskRunners runners, ServiceCatalog services, Function<String, ImageStore> images,
                       ModelSource models) {
         this.runners = runners;
@@ -81,8 +85,14 @@ public final class StepWorker {
                     .map(t -> ownModel(step.account(), t))
                     .collect(Collectors.toMap(Task::id, t -> t, (a, b) -> a));
             TaskCatalog catalog = id -> Optional.ofNullable(tasks.get(id));
-            StepContext context = new StepContext(step.account(), catalog, NO_FLOWS, runners,
-                    images.apply(step.account()), services);
+            ImageStore store = images.apply(step.account());
+            // stored outputs go to the account's images (blobs), which the API serves by their sha256
+            ImageOutput outputs = step.storeImages() == null ? ImageOutput.INLINE
+                    : ImageOutput.stored(store, step.storeImages());
+            String account = step.account();
+            ModelSource accountModels = id -> models.file(BlobModelSource.qualify(account, id));
+            StepContext context = new StepContext(account, catalog, NO_FLOWS, runners, store, services,
+                    outputs, accountModels);
             StepOutcome outcome = Steps.execute(step.input(), context);
             return StepCodec.outcome(outcome, step.input().action());
         } catch (StepFailure f) {

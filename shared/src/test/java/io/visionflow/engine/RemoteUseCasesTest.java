@@ -3,7 +3,6 @@ package io.visionflow.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.visionflow.image.BlobImageStore;
-import io.visionflow.store.memory.MemoryBlobStore;
 import io.visionflow.worker.RemoteStepExecutor;
 import io.visionflow.worker.StepWorker;
 import io.visionflow.worker.WorkerKind;
@@ -25,7 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RemoteUseCasesTest extends UseCasesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final MemoryBlobStore blobs = new MemoryBlobStore();
     private final List<JsonNode> requests = new CopyOnWriteArrayList<>();
 
     @Override
@@ -50,6 +48,9 @@ class RemoteUseCasesTest extends UseCasesTest {
     void everyModelStepWentToTheWorkerWithImagesByReference(TestInfo test) {
         if (!test.getDisplayName().contains("Deleted")) {
             assertThat(requests).as("steps sent to the worker").isNotEmpty();
+        }
+        if (test.getDisplayName().contains("Store")) {
+            assertThat(requests).anyMatch(step -> step.path("store_images").asText().equals("https://api.example/v2/image/"));
         }
         for (JsonNode step : requests) {
             assertThat(step.at("/image/id").asText()).startsWith(step.get("account").asText() + "/image/");

@@ -6,13 +6,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.flow.FlowDefinition;
 import io.visionflow.flow.FlowValidator;
 import io.visionflow.net.OutboundPolicy;
+import io.visionflow.image.BlobImageStore;
+import io.visionflow.service.ImageOutput;
 import io.visionflow.service.ImageService;
 import io.visionflow.service.ServiceCatalog;
+import io.visionflow.service.ServiceContext;
+import io.visionflow.store.BlobStore;
+import io.visionflow.store.memory.MemoryBlobStore;
 import io.visionflow.task.BackendRunners;
 import io.visionflow.task.HttpBackend;
 import io.visionflow.task.Label;
 import io.visionflow.task.OnnxBackend;
 import io.visionflow.task.Task;
+import io.visionflow.task.TaskException;
 import io.visionflow.task.TaskKind;
 import io.visionflow.task.http.FakeModelServer;
 import io.visionflow.task.http.HttpTaskRunner;
@@ -52,6 +58,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * pretrained face and text models installed from npm.
  */
 class UseCasesTest {
+    /** Where stored images go; {@link RemoteUseCasesTest} also keeps the run's images here. */
+    final MemoryBlobStore blobs = new MemoryBlobStore();
     private static BackendRunners runners;
     private static final Map<String, Task> TASKS = new HashMap<>();
     private final Map<String, FlowDefinition> flows = new HashMap<>();
@@ -105,6 +113,26 @@ class UseCasesTest {
             c.loader = Harness.LOADER;
             host(c);
         });
+    }
+
+    /** The body of a test service. */
+    @FunctionalInterface
+    interface ServiceBody {
+        JsonNode run(BufferedImage image, ObjectNode params, ServiceContext context) throws TaskException;
+    }
+
+    static ImageService service(String name, ServiceBody body) {
+        return new ImageService() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public JsonNode run(BufferedImage image, ObjectNode params, ServiceContext context) throws TaskException {
+                return body.run(image, params, context);
+            }
+        };
     }
 
     /** Where the steps run: here, in-process; {@link RemoteUseCasesTest} sends them to a worker. */
@@ -301,18 +329,10 @@ class UseCasesTest {
 
     @Test
     void servicesAreDispatchedByNameAndChargedTheirPrice() throws Exception {
-        ImageService corner = new ImageService() {
-            @Override
-            public String name() {
-                return "corner_colour";
-            }
-
-            @Override
-            public JsonNode run(BufferedImage image, ObjectNode params) {
-                int x = params.path("x").asInt(0);
-                return JsonNodeFactory.instance.textNode(String.format("#%06x", image.getRGB(x, 0) & 0xffffff));
-            }
-        };
+        ImageService corner = service("corner_colour", (image, params, context) -> {
+            int x = params.path("x").asInt(0);
+            return JsonNodeFactory.instance.textNode(String.format("#%06x", image.getRGB(x, 0) & 0xffffff));
+        });
         try (Engine engine = engine(List.of(corner))) {
             FlowValidator.Validation v = engine.validate(Harness.parse("""
                     {"name": "s", "top_node": {"type": "object_selector", "task": "vehicles", "min_prob": 0.5,
@@ -326,6 +346,93 @@ class UseCasesTest {
             assertThat(objects.findValuesAsText("corner")).containsOnly("#0000ff");
             assertThat(r.creditsByAction()).containsEntry("svc", 2 * PriceTable.service("corner_colour"));
         }
+    }
+
+    @Test
+    void servicesStoreTheImagesTheyReturnWhenTheRequestSaysSoAndInlineThemOtherwise() throws Exception {
+        ImageService mirror = service("mirror", (image, params, context) -> {
+            BufferedImage out = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < image.getHeight(); y++) {
+                for (int x = 0; x < image.getWidth(); x++) {
+                    out.setRGB(image.getWidth() - 1 - x, y, image.getRGB(x, y));
+                }
+            }
+            return JsonNodeFactory.instance.textNode(context.images().write(out));
+        });
+        try (Engine engine = engine(List.of(mirror))) {
+            FlowValidator.Validation v = engine.validate(Harness.parse("""
+                    {"name": "m", "top_node": {"type": "object_selector", "task": "vehicles", "min_prob": 0.5,
+                     "action": {"type": "service", "id": "svc", "service": "mirror", "output_field": "mirrored"}}}"""), "m");
+            assertThat(v.problems()).isEmpty();
+            BufferedImage redAndBlue = Pictures.blocks(128, 128, Color.RED, 0, 0, 64, 64, Color.BLUE, 64, 64, 64, 64);
+            String prefix = "https://api.example/v2/image/";
+            ImageOutput stored = ImageOutput.stored(new BlobImageStore(blobs, "acct", new BlobImageStore.Cache()), prefix);
+            RunResult r = engine.run("acct", v.definition(), List.of(record(redAndBlue)), id -> Optional.ofNullable(TASKS.get(id)),
+                    id -> Optional.empty(), stored, ServiceContext.NO_MODELS);
+            JsonNode objects = r.records().get(0).get("_objects");
+            assertThat(objects).hasSize(2);
+            for (JsonNode o : objects) {
+                String url = o.get("mirrored").asText();
+                assertThat(url).startsWith(prefix);
+                byte[] png = blobs.get(BlobStore.key("acct", BlobImageStore.KIND, url.substring(prefix.length()))).orElseThrow();
+                BufferedImage crop = ImageIO.read(new java.io.ByteArrayInputStream(png));
+                assertThat(crop.getWidth()).isEqualTo(64);
+                assertThat(crop.getRGB(0, 0) & 0xffffff).isEqualTo(o.get("name").asText().equals("Car") ? 0xff0000 : 0x0000ff);
+            }
+            assertThat(r.creditsByAction()).containsEntry("svc", 2 * PriceTable.service("mirror"));
+            RunResult inline = engine.run("acct", v.definition(), List.of(record(redAndBlue)), id -> Optional.ofNullable(TASKS.get(id)),
+                    id -> Optional.empty());
+            assertThat(inline.records().get(0).findValuesAsText("mirrored")).allMatch(u -> u.startsWith("data:image/png;base64,"));
+        }
+    }
+
+    @Test
+    void retryAndTimeoutOfAnActionHoldWhereverItsStepRunsAndARetriedCallIsChargedOnce() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        ImageService flaky = service("flaky", (image, params, context) -> {
+            if (calls.incrementAndGet() % 2 == 1) {
+                throw new TaskException(503, "busy");
+            }
+            return JsonNodeFactory.instance.textNode("ok");
+        });
+        ImageService stuck = service("stuck", (image, params, context) -> {
+            try {
+                new java.util.concurrent.CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new TaskException(500, "stopped");
+        });
+        try (Engine engine = engine(List.of(flaky, stuck))) {
+            // backoff 0: no pause, so nothing here waits for the clock
+            RunResult retried = run(engine, """
+                    {"type": "service", "id": "svc", "service": "flaky", "output_field": "out",
+                     "retry": {"max_attempts": 2, "backoff": 0, "on": ["server_error"]}}""");
+            assertThat(retried.records().get(0).at("/_status/code").asInt()).isEqualTo(200);
+            assertThat(retried.records().get(0).get("out").asText()).isEqualTo("ok");
+            assertThat(calls).hasValue(2);
+            assertThat(retried.creditsByAction()).containsExactlyEntriesOf(Map.of("svc", PriceTable.service("flaky")));
+
+            calls.set(0);
+            RunResult once = run(engine, """
+                    {"type": "service", "id": "svc", "service": "flaky", "output_field": "out"}""");
+            assertThat(once.records().get(0).at("/_status/code").asInt()).isEqualTo(503);
+            assertThat(once.credits()).isZero();
+
+            RunResult timedOut = run(engine, """
+                    {"type": "service", "id": "late", "service": "stuck", "output_field": "out", "timeout_ms": 50,
+                     "retry": {"max_attempts": 2, "backoff": 0, "on": ["timeout"]}}""");
+            assertThat(timedOut.records().get(0).at("/_status/code").asInt()).isEqualTo(504);
+            assertThat(timedOut.records().get(0).at("/_status/text").asText())
+                    .isEqualTo("action \"late\" took longer than its timeout_ms of 50 (after 2 attempts)");
+            assertThat(timedOut.credits()).isZero();
+        }
+    }
+
+    private RunResult run(Engine engine, String topNode) {
+        FlowValidator.Validation v = engine.validate(Harness.parse("{\"name\": \"p\", \"top_node\": " + topNode + "}"), "p");
+        assertThat(v.problems()).isEmpty();
+        return engine.run(v.definition(), List.of(record(Pictures.plain(Color.WHITE, 8, 8))));
     }
 
     @Test

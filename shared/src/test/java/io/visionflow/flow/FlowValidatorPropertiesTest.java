@@ -81,6 +81,23 @@ class FlowValidatorPropertiesTest {
         assertThat(v.valid()).isFalse();
     }
 
+    @Property(tries = 200)
+    void policiesSurviveTheRoundTripAndInvalidOnesAreNamed(@ForAll("flows") ObjectNode flow) {
+        FlowValidator.Validation v = validator().validate(flow, "self");
+        List<JsonNode> given = flow.findParents("type").stream().filter(n -> n.has("retry") || n.has("timeout_ms")).toList();
+        Statistics.label("with policies").collect(!given.isEmpty());
+        if (v.valid()) {
+            ObjectNode written = FlowJson.write(v.definition());
+            // every policy given is written back, and none is invented
+            assertThat(written.findParents("type").stream().filter(n -> n.has("retry") || n.has("timeout_ms")).count())
+                    .isEqualTo(given.size());
+        } else {
+            // a policy problem is reported under a policy path, never as an unknown field
+            assertThat(v.problems()).noneMatch(p -> (p.path().endsWith(".retry") || p.path().endsWith(".timeout_ms"))
+                    && p.message().startsWith("unknown field"));
+        }
+    }
+
     @Provide
     Arbitrary<ObjectNode> flows() {
         return action(0).map(top -> {
@@ -98,7 +115,7 @@ class FlowValidatorPropertiesTest {
                 field().map(f -> node("service").put("service", "dominant_colors").put("output_field", f)),
                 Arbitraries.just(node("flow").put("flow", "nested")));
         if (depth >= 3) {
-            return leaf;
+            return withPolicy(leaf);
         }
         Arbitrary<ObjectNode> list = Combinators.combine(Arbitraries.of("parallel", "sequence"),
                 Arbitraries.lazy(() -> action(depth + 1)).list().ofMaxSize(3)).as((mode, children) -> {
@@ -124,7 +141,39 @@ class FlowValidatorPropertiesTest {
                     n.set("action", a);
                     return n;
                 });
-        return Arbitraries.frequencyOf(Tuple.of(3, leaf), Tuple.of(2, list), Tuple.of(1, branch), Tuple.of(1, objects));
+        return withPolicy(Arbitraries.frequencyOf(Tuple.of(3, leaf), Tuple.of(2, list), Tuple.of(1, branch), Tuple.of(1, objects)));
+    }
+
+    /** Actions with a retry and a timeout now and then, mostly valid ones, sometimes out of range. */
+    private static Arbitrary<ObjectNode> withPolicy(Arbitrary<ObjectNode> actions) {
+        Arbitrary<Optional<ObjectNode>> retry = Combinators.combine(
+                mostly(Arbitraries.integers().between(1, 10), Arbitraries.of(0, 11)).optional(),
+                mostly(Arbitraries.of(0, 50, 200), Arbitraries.of(70_000)).optional(),
+                mostly(Arbitraries.of(300, 5000), Arbitraries.of(100, 400_000)).optional(),
+                mostly(Arbitraries.of(List.of("timeout"), List.of("server_error"), List.of("timeout", "server_error")),
+                        Arbitraries.of(List.<String>of(), List.of("timeout", "timeout"), List.of("never"))).optional())
+                .as((attempts, backoff, maxDelay, on) -> {
+                    ObjectNode r = F.objectNode();
+                    attempts.ifPresent(a -> r.put("max_attempts", a));
+                    backoff.ifPresent(b -> r.put("backoff", b));
+                    maxDelay.ifPresent(d -> r.put("max_delay", d));
+                    on.ifPresent(values -> {
+                        ArrayNode arr = r.putArray("on");
+                        values.forEach(arr::add);
+                    });
+                    return r;
+                }).optional(0.2);
+        Arbitrary<Optional<Integer>> timeout = mostly(Arbitraries.of(1, 250, 600_000), Arbitraries.of(0, 600_001)).optional(0.2);
+        return Combinators.combine(actions, retry, timeout).as((action, r, t) -> {
+            r.ifPresent(value -> action.set("retry", value));
+            t.ifPresent(value -> action.put("timeout_ms", value));
+            return action;
+        });
+    }
+
+    /** {@code good} nine times in ten, else {@code bad}. */
+    private static <T> Arbitrary<T> mostly(Arbitrary<T> good, Arbitrary<T> bad) {
+        return Arbitraries.frequencyOf(Tuple.of(9, good), Tuple.of(1, bad));
     }
 
     private static Arbitrary<String> field() {

@@ -71,6 +71,57 @@ class FlowValidatorTest {
     }
 
     @Test
+    void retryAndTimeoutAreReadCheckedAndWrittenBackOnlyWhenGiven() throws Exception {
+        FlowValidator.Validation v = validator().validate(JSON.readTree("""
+                {"name": "r", "top_node": {"type": "list", "id": "all", "actions": [
+                  {"type": "recognition", "id": "g", "task": "garment", "output_field": "g", "timeout_ms": 2000,
+                   "retry": {"max_attempts": 4, "backoff": 100, "max_delay": 1000, "on": ["server_error"]}},
+                  {"type": "detection", "id": "v", "task": "vehicles", "output_field": "v", "retry": {}}]}}"""), null);
+        assertThat(v.problems()).isEmpty();
+        ListAction top = (ListAction) v.definition().topNode();
+        assertThat(top.policy()).isEqualTo(CallPolicy.NONE);
+        assertThat(top.actions().get(0).policy()).isEqualTo(new CallPolicy(
+                new CallPolicy.Retry(4, 100, 1000, Set.of(CallPolicy.On.SERVER_ERROR)), 2000));
+        // the defaults: 3 attempts, 200 ms doubling up to 5 s, on timeouts and server errors
+        assertThat(top.actions().get(1).policy()).isEqualTo(new CallPolicy(new CallPolicy.Retry(3, 200, 5000,
+                Set.of(CallPolicy.On.TIMEOUT, CallPolicy.On.SERVER_ERROR)), null));
+        JsonNode written = FlowJson.write(v.definition());
+        assertThat(written.at("/top_node").has("retry")).isFalse();
+        assertThat(written.at("/top_node").has("timeout_ms")).isFalse();
+        assertThat(written.at("/top_node/actions/1/retry").toString())
+                .isEqualTo("{\"max_attempts\":3,\"backoff\":200,\"max_delay\":5000,\"on\":[\"timeout\",\"server_error\"]}");
+        assertThat(FlowParser.parse(written).definition()).isEqualTo(v.definition());
+    }
+
+    @Test
+    void nonsenseRetryAndTimeoutValuesAreNamedWithTheirPaths() {
+        List<Problem> p = problems("""
+                {"name": "r", "top_node": {"type": "list", "actions": [
+                  {"type": "recognition", "task": "garment", "output_field": "a", "timeout_ms": 0,
+                   "retry": {"max_attempts": 0, "backoff": -5, "max_delay": 1.5, "on": ["timeout", "oops", "timeout"], "jitter": 1}},
+                  {"type": "recognition", "task": "garment", "output_field": "b", "timeout_ms": "soon",
+                   "retry": {"backoff": 2000, "max_delay": 1000, "on": []}},
+                  {"type": "recognition", "task": "garment", "output_field": "c", "retry": 3, "timeout_ms": 600001}]}}""");
+        assertThat(p).extracting(Problem::path).containsExactlyInAnyOrder(
+                "top_node.actions[0].timeout_ms",
+                "top_node.actions[0].retry.jitter",
+                "top_node.actions[0].retry.max_attempts",
+                "top_node.actions[0].retry.backoff",
+                "top_node.actions[0].retry.max_delay",
+                "top_node.actions[0].retry.on[1]",
+                "top_node.actions[0].retry.on[2]",
+                "top_node.actions[1].timeout_ms",
+                "top_node.actions[1].retry.max_delay",
+                "top_node.actions[1].retry.on",
+                "top_node.actions[2].retry",
+                "top_node.actions[2].timeout_ms");
+        assertThat(p).filteredOn(x -> x.path().equals("top_node.actions[1].retry.max_delay")).singleElement()
+                .extracting(Problem::message).asString().contains("at least backoff (2000 ms)");
+        assertThat(p).filteredOn(x -> x.path().equals("top_node.actions[0].retry.on[1]")).singleElement()
+                .extracting(Problem::message).asString().contains("\"timeout\" or \"server_error\"");
+    }
+
+    @Test
     void reportsEveryProblemAtOnceWithItsPath() {
         List<Problem> p = problems("""
                 {"name": "x", "colour": 1, "top_node": {"type": "list", "mode": "zigzag", "actions": [

@@ -1,7 +1,10 @@
 package io.visionflow.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.flow.Problem;
+import io.visionflow.store.BlobModelSource;
+import io.visionflow.store.memory.MemoryBlobStore;
 import io.visionflow.task.TaskException;
 import io.visionflow.task.onnx.DirectoryModelSource;
 import org.junit.jupiter.api.AfterAll;
@@ -11,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 
@@ -100,6 +104,29 @@ class UpscaleTest {
         assertThat(four.getWidth()).isEqualTo(404);
         BufferedImage oneTile = png(upscale.run(image, params("{\"method\": \"onnx\", \"model\": \"pixel_shuffle_x2.onnx\", \"tile\": 512}")).get("image"));
         assertThat(psnr(oneTile, up)).isInfinite();
+    }
+
+    @Test
+    void anUploadedModelOfTheAccountIsNamedByItsIdAndNoOtherAccountReachesIt() throws Exception {
+        MemoryBlobStore blobs = new MemoryBlobStore();
+        byte[] model = Files.readAllBytes(Path.of(UpscaleTest.class.getResource("/models/pixel_shuffle_x2.onnx").toURI()));
+        String id = blobs.put("acct-a", BlobModelSource.MODEL_KIND, model);
+        id = id.substring(id.lastIndexOf('/') + 1);
+        BufferedImage image = noise(40, 30, 3);
+        ObjectNode p = params("{\"method\": \"onnx\", \"model\": \"" + id + "\", \"tile\": 32}");
+        assertThat(upscale.validate(p)).isEmpty();
+        ServiceContext a = new ServiceContext("acct-a", ImageOutput.INLINE, new BlobModelSource(blobs, "acct-a"));
+        BufferedImage up = png(upscale.run(image, p, a).get("image"));
+        BufferedImage fromDir = png(upscale.run(image, params("{\"method\": \"onnx\", \"model\": \"pixel_shuffle_x2.onnx\", \"tile\": 32}")).get("image"));
+        assertThat(psnr(up, fromDir)).isInfinite();
+        // the same id under another account (even once A's session is open) is not a model of B
+        ServiceContext b = new ServiceContext("acct-b", ImageOutput.INLINE, new BlobModelSource(blobs, "acct-b"));
+        assertThatThrownBy(() -> upscale.run(image, p, b)).isInstanceOfSatisfying(TaskException.class, e -> {
+            assertThat(e.status()).isEqualTo(400);
+            assertThat(e.getMessage()).contains("not a model this account uploaded");
+        });
+        assertThatThrownBy(() -> upscale.run(image, p)).isInstanceOfSatisfying(TaskException.class,
+                e -> assertThat(e.status()).isEqualTo(400));
     }
 
     /** The closed form of pixel_shuffle_x2.onnx (test resources models/README.md), zero outside the image. */
