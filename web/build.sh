@@ -17,6 +17,6 @@ sources=$( (cat package-lock.json build.sh build.mjs; find src -type f | sort | 
 if [[ -f $out/.visionflow-stamp && $(cat "$out/.visionflow-stamp") == "$sources" ]]; then
   exit 0
 fi
-node --test --test-reporter=dot src/
+node --test --test-reporter=dot src/*.test.js
 node build.mjs "$out"
 echo "$sources" > "$out/.visionflow-stamp"
