@@ -3,6 +3,7 @@ package io.visionflow.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -142,17 +143,38 @@ class FlowBuilderBrowserTest {
         until(d -> text("[data-testid=verdict]").equals("Valid."));
         assertThat(fieldOf("top_node.action", "field").getAttribute("aria-invalid")).isNull();
 
-        // the task's labels are offered as branches: upright lines get read for lighting, flipped ones
-        // searched for faces
+        // the task's labels are offered as branches: upright lines get read for lighting; flipped ones
+        // get a list that searches them for faces and reads their lighting
         assertThat(text("[data-path='top_node.action'] > .children")).contains("Branch “0”", "Branch “180”");
         addAction(slotOfBranch("0"), "recognition");
         choose(node("top_node.action.branches[0].action"), "task", "lighting");
         type(fieldOf("top_node.action.branches[0].action", "output_field"), "lighting");
-        addAction(slotOfBranch("180"), "detection");
-        choose(node("top_node.action.branches[1].action"), "task", "face-detector");
-        type(fieldOf("top_node.action.branches[1].action", "output_field"), "faces_in_line");
+        addAction(slotOfBranch("180"), "list");
+        String list = "top_node.action.branches[1].action";
+        String items = "[data-path='" + list + "'] > .children";
+        addAction(items, "detection");
+        choose(node(list + ".actions[0]"), "task", "face-detector");
+        type(fieldOf(list + ".actions[0]", "output_field"), "faces_in_line");
+        addAction(items, "recognition");
+        choose(node(list + ".actions[1]"), "task", "lighting");
+        type(fieldOf(list + ".actions[1]", "output_field"), "lighting_flipped");
+        // delete an action added by mistake, and move one up with the keyboard
+        addAction(items, "flow");
+        click("[data-path='" + list + ".actions[2]'] > .node-tools [data-action=delete]");
+        until(d -> d.findElements(By.cssSelector("[data-path='" + list + ".actions[2]']")).isEmpty());
+        driver.findElement(By.cssSelector("[data-path='" + list + ".actions[1]'] > .node-tools [data-action=up]")).sendKeys(Keys.ENTER);
+        until(d -> "recognition".equals(node(list + ".actions[0]").getAttribute("data-type")));
         until(d -> text("[data-testid=verdict]").equals("Valid."));
         shot("04-flow-built");
+
+        // the JSON export is the definition the API takes
+        click("details.json summary");
+        click("details.json button");
+        JsonNode exported = readJson(field("details.json", "json").getDomProperty("value"));
+        assertThat(exported.at("/top_node/type").asText()).isEqualTo("object_selector");
+        assertThat(exported.at("/top_node/action/branches").findValuesAsText("label")).containsExactly("0", "180");
+        assertThat(exported.at("/top_node/action/branches/1/action/actions").findValuesAsText("type"))
+                .containsExactly("recognition", "detection");
         click("[data-action=save]");
         until(d -> text("[data-testid=verdict]").contains("Saved version 1"));
         until(d -> text("[data-testid=flows]").contains("Text lines by orientation"));
@@ -171,12 +193,16 @@ class FlowBuilderBrowserTest {
         until(d -> text(".drop").contains("notice.png"));
         click("[data-action=run]");
         until(d -> text("[data-testid=run-status]").equals("Done."));
-        JsonNode answer = TestServer.JSON.readTree(text("[data-testid=raw-json]"));
+        JsonNode answer = readJson(text("[data-testid=raw-json]"));
         JsonNode lines = answer.at("/records/0/lines");
         assertThat(lines.size()).isGreaterThanOrEqualTo(3);
         int credits = answer.at("/statistics/credits").asInt();
-        // one detection, then per line its orientation and the action of its branch
-        assertThat(credits).isEqualTo(1 + 2 * lines.size());
+        // one detection, then per line its orientation and the actions of its branch (one for 0, two for 180)
+        int expected = 1;
+        for (JsonNode line : lines) {
+            expected += line.get("orientation").asText().equals("0") ? 2 : 3;
+        }
+        assertThat(credits).isEqualTo(expected);
         assertThat(text("[data-testid=credits]")).contains("Credits used: " + credits);
 
         // a box per line, labelled with its class and probability, and a crop with its sub-results
@@ -188,11 +214,12 @@ class FlowBuilderBrowserTest {
                 .isEqualTo(lines.get(0).at("/bound_box/0").asText());
         assertThat(driver.findElements(By.cssSelector(".objects canvas.crop"))).hasSize(lines.size());
         String objects = text(".objects");
-        assertThat(objects).contains("orientation → 0", "orientation → 180", "lighting: ");
-        // the notice's middle line is upside down: its branch ran the face detector, not the lighting task
-        for (int i = 0; i < lines.size(); i++) {
-            String taken = lines.get(i).get("orientation").asText();
-            assertThat(lines.get(i).has(taken.equals("0") ? "lighting" : "faces_in_line")).isTrue();
+        assertThat(objects).contains("orientation → 0", "orientation → 180", "lighting: ", "lighting_flipped: ", "faces_in_line: ");
+        // the notice's middle line is upside down: only its branch ran the list
+        for (JsonNode line : lines) {
+            boolean upright = line.get("orientation").asText().equals("0");
+            assertThat(line.has("lighting")).isEqualTo(upright);
+            assertThat(line.has("faces_in_line") && line.has("lighting_flipped")).isEqualTo(!upright);
         }
         shot("05-try-sync");
 
@@ -221,6 +248,14 @@ class FlowBuilderBrowserTest {
     private void until(Function<WebDriver, Boolean> condition) {
         wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                 .ignoring(org.openqa.selenium.NoSuchElementException.class).until(condition::apply);
+    }
+
+    private static JsonNode readJson(String text) {
+        try {
+            return TestServer.JSON.readTree(text);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private String text(String css) {
