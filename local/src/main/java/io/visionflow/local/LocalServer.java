@@ -42,6 +42,11 @@ public final class LocalServer implements AutoCloseable {
          * a body over either is refused with a 413 before it is read in full.
          */
         public long maxBodyBytes = Long.MAX_VALUE;
+        /**
+         * The classpath folder of the flow builder's static files, served at {@code /} on paths the
+         * API does not answer; null serves none.
+         */
+        public String web = "/web/";
         /** One line per request; never gets tokens, query values or image data. */
         public Consumer<String> accessLog = line -> System.err.println(line);
     }
@@ -49,9 +54,11 @@ public final class LocalServer implements AutoCloseable {
     private final Config config;
     private final HttpServer server;
     private final ExecutorService executor;
+    private final WebFiles web;
 
     private LocalServer(Config config) throws IOException {
         this.config = config;
+        this.web = config.web == null ? null : new WebFiles(config.web);
         this.server = HttpServer.create(new InetSocketAddress(config.host, config.port), 0);
         // a request mostly waits on model runs: one cheap virtual thread each, no pool to size
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -92,6 +99,9 @@ public final class LocalServer implements AutoCloseable {
         ApiResponse response;
         long bodyBytes = -1;
         try (ex) {
+            if (serveFile(ex, start)) {
+                return;
+            }
             try {
                 byte[] body = readBody(ex);
                 bodyBytes = body == null ? declaredLength(ex) : body.length;
@@ -105,6 +115,29 @@ public final class LocalServer implements AutoCloseable {
             log(ex, response.status(), bodyBytes, response.body().length,
                     response.headers().getOrDefault("X-Request-Id", "-"), start, null);
         }
+    }
+
+    /** GET or HEAD of a flow builder file on a path the API does not answer: sends it, true. */
+    private boolean serveFile(HttpExchange ex, long start) throws IOException {
+        String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
+        String path = ex.getRequestURI().getRawPath();
+        if (web == null || !(method.equals("GET") || method.equals("HEAD")) || config.api.hasRoute(path)) {
+            return false;
+        }
+        var file = web.find(path);
+        if (file.isEmpty()) {
+            return false;
+        }
+        var headers = ex.getResponseHeaders();
+        headers.set("Content-Type", file.get().contentType());
+        headers.set("Cache-Control", "no-cache");
+        headers.set("X-Content-Type-Options", "nosniff");
+        headers.set("Content-Security-Policy", WebFiles.CSP);
+        headers.set("Referrer-Policy", "no-referrer");
+        byte[] body = file.get().body();
+        write(ex, new ApiResponse(200, Map.of(), body));
+        log(ex, 200, 0, body.length, "-", start, null);
+        return true;
     }
 
     /** The body, or null when it is over the cap (declared or actual); never reads more than cap + 1 bytes. */

@@ -169,6 +169,19 @@ public final class Api implements AutoCloseable {
     }
 
     /**
+     * Whether the API answers this path (with any method); a host that serves other things beside
+     * it, such as the flow builder's static files, serves them only where this is false.
+     */
+    public boolean hasRoute(String path) {
+        try {
+            return routes.has(path);
+        } catch (ApiException e) {
+            // a malformed escape in a segment: the API answers that (400), not a host
+            return true;
+        }
+    }
+
+    /**
      * The largest body {@link #handle} accepts for this method and path, so that a host can refuse a
      * bigger one (413) before reading it.
      */

@@ -40,7 +40,8 @@ final class FlowsEndpoints {
                 .add("PUT", "/flows/v2/flow/{id}", this::replace)
                 .add("PATCH", "/flows/v2/flow/{id}", this::patch)
                 .add("DELETE", "/flows/v2/flow/{id}", this::delete)
-                .add("GET", "/flows/v2/flow/{id}/json", this::json);
+                .add("GET", "/flows/v2/flow/{id}/json", this::json)
+                .add("POST", "/flows/v2/validate", this::validate);
     }
 
     // ---- catalogs of one account, as the validator and the engine see them ----
@@ -115,6 +116,24 @@ final class FlowsEndpoints {
         FlowValidator.Validation v = validator(call.account()).validate(body, id);
         rejectInvalid(v);
         return call.created(entity(api.stores().flows().create(call.account(), id, FlowJson.write(v.definition()), true, null)));
+    }
+
+    /**
+     * Checks a definition as {@code POST /flows/v2/flow/} would, without storing it (the flow builder
+     * calls it as the user edits): the same 400 with every problem's path when it is not valid, else
+     * {@code {"valid": true, "errors": [], "definition": ...}} with the definition as it would be stored.
+     * {@code ?id=} names the flow being edited, so that nesting it in itself is seen as the cycle it is.
+     */
+    private ApiResponse validate(Call call) {
+        ObjectNode body = call.jsonObject();
+        String id = call.request().param("id").orElseGet(() -> UUID.randomUUID().toString());
+        FlowValidator.Validation v = validator(call.account()).validate(body, id);
+        rejectInvalid(v);
+        ObjectNode out = Call.JSON.createObjectNode();
+        out.put("valid", true);
+        out.putArray("errors");
+        out.set("definition", FlowJson.write(v.definition()));
+        return call.ok(out);
     }
 
     private ApiResponse get(Call call) {

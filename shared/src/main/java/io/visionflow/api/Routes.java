@@ -45,6 +45,17 @@ public final class Routes {
         return this;
     }
 
+    /** Whether any route, of any method, has this path: what a host must never shadow. */
+    boolean has(String path) {
+        List<String> parts = segments(path);
+        for (Route r : routes) {
+            if (bind(r.segments(), parts) != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     Match match(String method, String path) {
         List<String> parts = segments(path);
         TreeSet<String> allowed = new TreeSet<>();

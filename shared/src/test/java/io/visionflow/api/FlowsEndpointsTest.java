@@ -127,4 +127,27 @@ class FlowsEndpointsTest {
         h.expect(204, "DELETE", "/flows/v2/flow/" + parent, TOKEN_A, null);
         assertThat(h.ok("GET", "/flows/v2/flow/", TOKEN_A, null).get("count").asInt()).isZero();
     }
+
+    @Test
+    void validateAnswersWhatCreateWouldWithoutStoring() {
+        JsonNode ok = h.ok("POST", "/flows/v2/validate", TOKEN_A, ApiHarness.fashion(garment, sleeve, colour));
+        assertThat(ok.get("valid").asBoolean()).isTrue();
+        assertThat(ok.get("errors")).isEmpty();
+        assertThat(ok.at("/definition/top_node/branches/0/action/id").asText()).isEqualTo("sleeve");
+
+        String bad = ApiHarness.fashion(garment, "nope", colour).replace("\"Pants\", \"action\"", "\"Hat\", \"action\"");
+        JsonNode problems = h.expect(400, "POST", "/flows/v2/validate/", TOKEN_A, bad);
+        assertThat(problems.at("/status/errors").findValuesAsText("path"))
+                .containsExactlyInAnyOrder("top_node.branches[0].action.task", "top_node.branches[1].label");
+        assertThat(problems.get("detail").asText()).startsWith("the flow is not valid: ");
+        assertThat(h.ok("GET", "/flows/v2/flow/", TOKEN_A, null).get("count").asInt()).isZero();
+
+        // the flow being edited may not nest itself
+        String id = h.flow(TOKEN_A, simple("target"));
+        String selfNesting = "{\"name\": \"loop\", \"top_node\": {\"type\": \"flow\", \"id\": \"n\", \"flow\": \"" + id + "\"}}";
+        h.ok("POST", "/flows/v2/validate", TOKEN_A, selfNesting);
+        assertThat(h.expect(400, "POST", "/flows/v2/validate?id=" + id, TOKEN_A, selfNesting).at("/status/errors/0/path").asText())
+                .startsWith("top_node");
+        h.expect(401, "POST", "/flows/v2/validate", null, selfNesting);
+    }
 }
