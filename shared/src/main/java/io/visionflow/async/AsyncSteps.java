@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.engine.Charge;
 import io.visionflow.engine.ChildStep;
 import io.visionflow.engine.RecordRoot;
+import io.visionflow.engine.RetryingExecutor;
 import io.visionflow.engine.StepContext;
 import io.visionflow.engine.StepExecutor;
 import io.visionflow.engine.StepFailure;
@@ -61,7 +62,8 @@ public final class AsyncSteps {
     public AsyncSteps(AsyncState state, StepQueue queue, StepExecutor executor) {
         this.state = state;
         this.queue = queue;
-        this.executor = executor;
+        // a step's retry and timeout_ms are honoured here exactly as by the in-process driver
+        this.executor = RetryingExecutor.around(executor);
     }
 
     /** Registers a run and sends the top node of each record that has a root; the others end now with their failure. */

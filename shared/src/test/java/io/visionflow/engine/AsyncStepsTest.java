@@ -3,6 +3,8 @@ package io.visionflow.engine;
 import io.visionflow.async.AsyncDriver;
 import io.visionflow.async.ChaosQueues;
 import io.visionflow.async.MemoryAsyncState;
+import io.visionflow.async.sqs.ElasticMq;
+import io.visionflow.async.sqs.SqsStepQueue;
 import io.visionflow.task.Classification;
 import io.visionflow.task.LabelProb;
 import io.visionflow.task.TaskException;
@@ -25,10 +27,21 @@ class AsyncStepsTest {
 
     @Test
     void aStepThatKeepsCrashingItsWorkerEndsItsRecordFromTheDeadLetterAndTheRunStillFinishes() {
+        ChaosQueues.Chaos chaos = ChaosQueues.chaos(new MemoryAsyncState(), 5);
+        poison(new AsyncDriver(chaos.state(), StepExecutor.IN_PROCESS, chaos.queues()), 6);
+    }
+
+    @Test
+    void onSqsThePoisonMessageMovesToTheDeadLetterQueueByItsRedrivePolicy() {
+        ElasticMq.Queues queues = ElasticMq.queues("poison", 1, 2);
+        poison(new AsyncDriver(new MemoryAsyncState(), StepExecutor.IN_PROCESS, (handler, deadLetter) ->
+                new SqsStepQueue(ElasticMq.client(), queues.url()).poll(queues.deadLetterUrl(), handler, deadLetter, 2)), 2);
+    }
+
+    private static void poison(AsyncDriver driver, int deliveries) {
         AtomicInteger calls = new AtomicInteger();
         try (Harness h = new Harness()) {
-            ChaosQueues.Chaos chaos = ChaosQueues.chaos(new MemoryAsyncState(), 5);
-            h.runner = new AsyncDriver(chaos.state(), StepExecutor.IN_PROCESS, chaos.queues());
+            h.runner = driver;
             h.tasks.custom("fragile", TaskKind.CLASSIFICATION, List.of("ok"), new TaskRunner() {
                 @Override
                 public Classification classify(BufferedImage image) {
@@ -48,7 +61,7 @@ class AsyncStepsTest {
             assertThat(r.records().get(1).at("/_status/code").asInt()).isEqualTo(200);
             assertThat(r.records().get(1).at("/x/best_label/name").asText()).isEqualTo("ok");
             assertThat(r.credits()).isEqualTo(1); // the poison step never stored an outcome, so never charged
-            assertThat(calls.get()).isGreaterThanOrEqualTo(6 + 1); // every delivery of the red record tried once
+            assertThat(calls.get()).isGreaterThanOrEqualTo(deliveries + 1); // every delivery of the red record tried once
         }
     }
 
