@@ -19,11 +19,16 @@ import io.visionflow.store.ConflictException;
 import io.visionflow.store.NotFoundException;
 import io.visionflow.store.Stores;
 import io.visionflow.task.TaskRunners;
+import io.visionflow.telemetry.Metrics;
+import io.visionflow.telemetry.PrometheusMetrics;
+import io.visionflow.telemetry.RequestContext;
+import io.visionflow.telemetry.RequestMetric;
 import io.visionflow.webhook.WebhookSender;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -74,6 +79,15 @@ public final class Api implements AutoCloseable {
         /** Where async requests wait; null for an in-process queue sized by {@code async}. */
         public RequestQueue.Factory queue;
         public WebhookSender.Options webhooks = WebhookSender.Options.defaults();
+        /** Requests per account and second (a token bucket in this process); null for no limit. */
+        public RateLimit rateLimit;
+        /**
+         * Where each answered request's metrics go: kept for {@code GET /metrics} (Prometheus text) by
+         * default; {@link io.visionflow.telemetry.EmfMetrics} in Lambda.
+         */
+        public Metrics metrics = new PrometheusMetrics();
+        /** One log line per answered request (route, status, latency, flow, credits; never bodies or tokens). */
+        public boolean accessLog;
     }
 
     private final Config config;
@@ -82,9 +96,13 @@ public final class Api implements AutoCloseable {
     private final WebhookSender webhooks;
     private final AsyncRequests requests;
     private final ModelChecks modelChecks;
+    private final RateLimiter rateLimiter;
+    private final CreditQuota quota;
 
     private Api(Config config) {
         this.config = config;
+        this.rateLimiter = config.rateLimit == null ? null : new RateLimiter(config.rateLimit, config.clock);
+        this.quota = new CreditQuota(config.stores, config.clock);
         this.modelChecks = config.modelChecks != null ? config.modelChecks : new OnnxChecks(config.stores.blobs());
         this.engine = Engine.create(c -> {
             c.runners = config.runners;
@@ -109,6 +127,7 @@ public final class Api implements AutoCloseable {
         new ModelsEndpoints(this).register(routes);
         new UsageEndpoints(this).register(routes);
         routes.add("POST", "/authorization/v2/authorize", this::authorize);
+        routes.add("GET", "/metrics", this::metrics);
     }
 
     public static Api create(Consumer<Config> configure) {
@@ -143,28 +162,98 @@ public final class Api implements AutoCloseable {
         return config.stores;
     }
 
-    /** Answers one request; never throws, and never answers a 5xx for the caller's mistakes. */
+    /** Answers one request under a new request id; never throws, and never answers a 5xx for the caller's mistakes. */
     public ApiResponse handle(ApiRequest request) {
-        String requestId = UUID.randomUUID().toString();
-        try {
-            Routes.Match match = routes.match(request.method(), request.path());
-            long limit = match.route().maxBody() != null ? match.route().maxBody().getAsLong() : config.maxBodyBytes;
-            if (request.body().length > limit) {
-                throw new ApiException(413, "the body is " + request.body().length + " bytes, over the limit of "
-                        + limit + " bytes");
+        return handle(request, null);
+    }
+
+    /**
+     * Answers one request under the host's id for it (Lambda's request id), or a new one when null or
+     * not a plain id. A client's {@code X-Request-Id} is not taken: credits are charged once per request
+     * id, so a client choosing its id could replay a charge; it is logged as {@code client_request_id}.
+     */
+    public ApiResponse handle(ApiRequest request, String hostRequestId) {
+        String requestId = RequestIds.plain(hostRequestId) ? hostRequestId : UUID.randomUUID().toString();
+        java.time.Instant start = config.clock.instant();
+        String route = "-";
+        String account = null;
+        Call call = null;
+        ApiResponse response;
+        try (RequestContext.Scope scope = RequestContext.open(requestId)) {
+            try {
+                Routes.Match match = routes.match(request.method(), request.path());
+                route = match.route().name();
+                long limit = match.route().maxBody() != null ? match.route().maxBody().getAsLong() : config.maxBodyBytes;
+                if (request.body().length > limit) {
+                    throw new ApiException(413, "the body is " + request.body().length + " bytes, over the limit of "
+                            + limit + " bytes");
+                }
+                account = match.route().authenticated() ? authenticate(request) : null;
+                if (account != null) {
+                    // both before any work: a refused request has cost nothing and changed nothing
+                    if (rateLimiter != null) {
+                        rateLimiter.acquire(account);
+                    }
+                    if (match.route().billable()) {
+                        quota.check(account);
+                    }
+                }
+                call = new Call(request, requestId, account, match.params());
+                response = match.route().handler().handle(call);
+            } catch (ApiException e) {
+                response = error(e.status(), e.getMessage(), requestId, e.problems(), e.headers());
+            } catch (NotFoundException e) {
+                response = error(404, e.getMessage(), requestId, List.of(), Map.of());
+            } catch (ConflictException e) {
+                response = error(409, e.getMessage() + "; read it again and retry", requestId, List.of(), Map.of());
+            } catch (RuntimeException | StackOverflowError | LinkageError e) {
+                LOG.log(System.Logger.Level.ERROR, "request " + requestId + " failed", e);
+                response = error(500, "internal error (request " + requestId + ")", requestId, List.of(), Map.of());
             }
-            String account = match.route().authenticated() ? authenticate(request) : null;
-            return match.route().handler().handle(new Call(request, requestId, account, match.params()));
-        } catch (ApiException e) {
-            return error(e.status(), e.getMessage(), requestId, e.problems());
-        } catch (NotFoundException e) {
-            return error(404, e.getMessage(), requestId, List.of());
-        } catch (ConflictException e) {
-            return error(409, e.getMessage() + "; read it again and retry", requestId, List.of());
-        } catch (RuntimeException | StackOverflowError | LinkageError e) {
-            LOG.log(System.Logger.Level.ERROR, "request " + requestId + " failed", e);
-            return error(500, "internal error (request " + requestId + ")", requestId, List.of());
+            observe(request, requestId, route, account, call, response, java.time.Duration.between(start, config.clock.instant()));
         }
+        return response;
+    }
+
+    /** The request's metrics and, when on, its access log line; a failure here never changes the answer. */
+    private void observe(ApiRequest request, String requestId, String route, String account, Call call,
+                         ApiResponse response, java.time.Duration latency) {
+        try {
+            Call.Measure m = call == null ? Call.Measure.NONE : call.measure();
+            RequestMetric metric = new RequestMetric(requestId, route, account, m.flow(), response.status(),
+                    latency.isNegative() ? java.time.Duration.ZERO : latency, m.credits(), m.records(), m.recordErrors());
+            config.metrics.record(metric);
+            if (config.accessLog) {
+                Map<String, Object> fields = new java.util.LinkedHashMap<>();
+                fields.put("route", route);
+                fields.put("status", response.status());
+                fields.put("latency_ms", metric.latency().toNanos() / 1e6);
+                if (account != null) {
+                    fields.put("account", account);
+                }
+                if (m.flow() != null) {
+                    fields.put("flow", m.flow());
+                    fields.put("credits", m.credits());
+                    fields.put("records", m.records());
+                    fields.put("record_errors", m.recordErrors());
+                }
+                request.header("x-request-id").filter(RequestIds::plain).ifPresent(id -> fields.put("client_request_id", id));
+                LOG.log(response.status() >= 500 ? System.Logger.Level.ERROR : System.Logger.Level.INFO,
+                        route + " " + response.status(), fields);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "metrics of request " + requestId + " not recorded", e);
+        }
+    }
+
+    /** {@code GET /metrics}: the caller's own series in the Prometheus text format, where this Api keeps them. */
+    private ApiResponse metrics(Call call) {
+        if (!(config.metrics instanceof PrometheusMetrics prometheus)) {
+            throw new ApiException(404, "metrics are not kept here (in AWS Lambda they are CloudWatch metrics "
+                    + "in the namespace " + io.visionflow.telemetry.EmfMetrics.NAMESPACE + ")");
+        }
+        return new ApiResponse(200, Map.of("Content-Type", PrometheusMetrics.CONTENT_TYPE, "X-Request-Id", call.requestId()),
+                prometheus.scrape(call.account()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /**
@@ -181,8 +270,15 @@ public final class Api implements AutoCloseable {
         }
     }
 
-    private static ApiResponse error(int status, String detail, String requestId, List<io.visionflow.flow.Problem> problems) {
-        return ApiResponse.json(status, Envelope.error(status, detail, requestId, problems), requestId);
+    private static ApiResponse error(int status, String detail, String requestId, List<io.visionflow.flow.Problem> problems,
+                                     Map<String, String> headers) {
+        ApiResponse r = ApiResponse.json(status, Envelope.error(status, detail, requestId, problems), requestId);
+        if (headers.isEmpty()) {
+            return r;
+        }
+        Map<String, String> all = new java.util.LinkedHashMap<>(r.headers());
+        all.putAll(headers);
+        return new ApiResponse(r.status(), all, r.body());
     }
 
     /** The account of {@code Authorization: Token <token>}; a 401 for a missing, malformed or unknown token. */
