@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.visionflow.api.Api;
 import io.visionflow.api.ApiRequest;
 import io.visionflow.api.ApiResponse;
+import io.visionflow.telemetry.JsonLogFormatter;
 import org.crac.Core;
 
 import java.net.URLDecoder;
@@ -36,6 +37,7 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
      */
     public ApiHandler() {
         this(Lazy.of(() -> ApiEnvironment.create(System.getenv())));
+        JsonLogFormatter.install();
         priming = new Priming.ApiResource(api);
         Core.getGlobalContext().register(priming);
     }
@@ -52,7 +54,8 @@ public final class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return toEvent(api.get().handle(toRequest(event)));
+        // Lambda's id for the invocation: its START/END/REPORT lines and ours share it
+        return toEvent(api.get().handle(toRequest(event), context == null ? null : context.getAwsRequestId()));
     }
 
     static ApiRequest toRequest(APIGatewayV2HTTPEvent event) {

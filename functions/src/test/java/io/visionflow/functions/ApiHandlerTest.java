@@ -106,4 +106,24 @@ class ApiHandlerTest {
         assertThatThrownBy(() -> new HttpOnlyRunners().runnerFor(http))
                 .hasMessageContaining("loopback");
     }
+
+    @Test
+    void theInvocationsRequestIdIsTheRequestsAndMetricsAreEmfLines() {
+        java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (io.visionflow.api.Api api = io.visionflow.api.Api.create(c -> {
+            c.stores = io.visionflow.store.memory.MemoryStores.create();
+            c.runners = new HttpOnlyRunners();
+            c.metrics = new io.visionflow.telemetry.EmfMetrics(lines::add, java.time.Clock.systemUTC());
+        })) {
+            com.amazonaws.services.lambda.runtime.Context context = (com.amazonaws.services.lambda.runtime.Context)
+                    java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                            new Class<?>[] {com.amazonaws.services.lambda.runtime.Context.class},
+                            (proxy, method, args) -> method.getName().equals("getAwsRequestId") ? "8f5c2b1e-aws" : null);
+            var r = new ApiHandler(api).handleRequest(event("GET", "/flows/v2/flow/", null), context);
+            assertThat(r.getStatusCode()).isEqualTo(401);
+            assertThat(r.getHeaders()).containsEntry("X-Request-Id", "8f5c2b1e-aws");
+            assertThat(r.getBody()).contains("\"request_id\":\"8f5c2b1e-aws\"");
+            assertThat(lines).singleElement().asString().startsWith("{\"_aws\"").contains("\"request_id\":\"8f5c2b1e-aws\"");
+        }
+    }
 }
