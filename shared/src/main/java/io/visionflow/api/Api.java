@@ -146,6 +146,11 @@ public final class Api implements AutoCloseable {
         return engine;
     }
 
+    /** The route table, for tests that must cover every endpoint. */
+    Routes routes() {
+        return routes;
+    }
+
     ModelChecks modelChecks() {
         return modelChecks;
     }
