@@ -71,8 +71,15 @@ final class ServeCommand {
         JsonLogFormatter.install();
         int port = Integer.parseInt(a.option("--port", "8080"));
         OutboundPolicy outbound = a.flag("--allow-loopback") ? OutboundPolicy.allowingPrivate() : OutboundPolicy.fromEnvironment();
-        Running running = start(Path.of(a.option("--data", DEFAULT_DATA)), a.option("--host", "127.0.0.1"), port,
-                a.flag("--demo"), System.getenv(LocalAccount.TOKEN_ENV), outbound, out, c -> c.rateLimit = rateLimit);
+        Running running;
+        try {
+            running = start(Path.of(a.option("--data", DEFAULT_DATA)), a.option("--host", "127.0.0.1"), port,
+                    a.flag("--demo"), System.getenv(LocalAccount.TOKEN_ENV), outbound, out, c -> c.rateLimit = rateLimit);
+        } catch (IllegalArgumentException e) {
+            // a weak chosen token: say why, without a stack trace
+            err.println(e.getMessage());
+            return 2;
+        }
         if (monthlyCredits != null) {
             // "none" is stored as no limit; the option is kept with the account, so it holds until changed
             running.stores().stores().accounts().setMonthlyCredits(running.account().id(), monthlyCredits < 0 ? null : monthlyCredits);

@@ -296,7 +296,11 @@ public final class Api implements AutoCloseable {
         if (!value.regionMatches(true, 0, "Token ", 0, 6) || value.substring(6).isBlank()) {
             throw new ApiException(401, "the Authorization header must be \"Token <your token>\"");
         }
-        return config.stores.accounts().accountOfToken(Tokens.hash(value.substring(6).trim()))
+        String token = value.substring(6).trim();
+        if (token.length() > Tokens.MAX_LENGTH) {
+            throw new ApiException(401, "invalid token");
+        }
+        return config.stores.accounts().accountOfToken(Tokens.hash(token))
                 .orElseThrow(() -> new ApiException(401, "invalid token"));
     }
 
