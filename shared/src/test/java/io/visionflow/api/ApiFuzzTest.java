@@ -110,7 +110,7 @@ class ApiFuzzTest {
         });
         assertThat(ran).as("action types run").containsAll(ACTION_TYPES);
         System.out.println("ApiFuzzTest: " + (IDS.get("flow").size() - 2) + " of 60 generated flows are valid, stored for A and run");
-        awaitRequestsOf(B);
+        h.awaitRequestsFinished(B);
         victimBefore = stateOfB();
     }
 
@@ -123,22 +123,6 @@ class ApiFuzzTest {
 
     private static void add(String kind, String... ids) {
         IDS.computeIfAbsent(kind, k -> new ArrayList<>()).addAll(List.of(ids));
-    }
-
-    private static void awaitRequestsOf(String account) {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (h.stores.requests().list(account, null, null, 0, 100).items().stream()
-                .anyMatch(r -> !r.status().name().equals("DONE") && !r.status().name().equals("ERROR"))) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("B's request did not finish");
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     /** Everything of B's an API call could touch. */

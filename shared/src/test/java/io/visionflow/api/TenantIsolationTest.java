@@ -1,8 +1,6 @@
 package io.visionflow.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.visionflow.store.AsyncRequest;
-import io.visionflow.store.RequestStatus;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,14 +10,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 
 import static io.visionflow.api.ApiHarness.A;
 import static io.visionflow.api.ApiHarness.B;
 import static io.visionflow.api.ApiHarness.TOKEN_A;
 import static io.visionflow.api.ApiHarness.TOKEN_B;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The tenant isolation matrix: account B calls every route of the table with account A's flow,
@@ -63,7 +59,7 @@ class TenantIsolationTest {
         h.ok("POST", "/flows/v2/process", TOKEN_A, "{\"flow\": \"" + nestingA + "\", \"records\": [" + img + "]}");
         requestA = h.expect(201, "POST", "/account/v2/request/", TOKEN_A,
                 "{\"flow\": \"" + flowA + "\", \"records\": [" + img + "]}").get("id").asText();
-        awaitFinished(A, requestA);
+        h.awaitRequestsFinished(A);
         // B's own things, to change in ways that point at A's
         String lightB = h.classifier(TOKEN_B, h.uploadModel(TOKEN_B, ApiHarness.testModel("brightness.onnx")), "light", "dark", "bright");
         flowB = h.flow(TOKEN_B, recognition("b", lightB));
@@ -77,25 +73,6 @@ class TenantIsolationTest {
     private static String recognition(String name, String task) {
         return "{\"name\": \"" + name + "\", \"top_node\": {\"type\": \"recognition\", \"id\": \"r\", \"task\": \"" + task
                 + "\", \"output_field\": \"colour\"}}";
-    }
-
-    private static void awaitFinished(String account, String id) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            RequestStatus status = h.stores.requests().get(account, id).map(AsyncRequest::status).orElseThrow();
-            if (status == RequestStatus.DONE || status == RequestStatus.ERROR) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                fail("request " + id + " still " + status + " after 60 s");
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
     }
 
     /** Everything of A's an API call could touch: flows, tasks, usage, blobs written, requests, account and tokens. */
