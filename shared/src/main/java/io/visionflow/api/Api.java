@@ -22,11 +22,12 @@ import io.visionflow.task.TaskRunners;
 import io.visionflow.telemetry.Metrics;
 import io.visionflow.telemetry.PrometheusMetrics;
 import io.visionflow.telemetry.RequestContext;
-import io.visionflow.telemetry.RequestMetric;
 import io.visionflow.webhook.WebhookSender;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -127,7 +128,7 @@ public final class Api implements AutoCloseable {
         new ModelsEndpoints(this).register(routes);
         new UsageEndpoints(this).register(routes);
         routes.add("POST", "/authorization/v2/authorize", this::authorize);
-        routes.add("GET", "/metrics", this::metrics);
+        new MetricsEndpoint(this).register(routes);
     }
 
     public static Api create(Consumer<Config> configure) {
@@ -179,7 +180,7 @@ public final class Api implements AutoCloseable {
      */
     public ApiResponse handle(ApiRequest request, String hostRequestId) {
         String requestId = RequestIds.plain(hostRequestId) ? hostRequestId : UUID.randomUUID().toString();
-        java.time.Instant start = config.clock.instant();
+        Instant start = config.clock.instant();
         String route = "-";
         String account = null;
         Call call = null;
@@ -215,50 +216,10 @@ public final class Api implements AutoCloseable {
                 LOG.log(System.Logger.Level.ERROR, "request " + requestId + " failed", e);
                 response = error(500, "internal error (request " + requestId + ")", requestId, List.of(), Map.of());
             }
-            observe(request, requestId, route, account, call, response, java.time.Duration.between(start, config.clock.instant()));
+            MetricsEndpoint.observe(config, request, requestId, route, account, call, response,
+                    Duration.between(start, config.clock.instant()));
         }
         return response;
-    }
-
-    /** The request's metrics and, when on, its access log line; a failure here never changes the answer. */
-    private void observe(ApiRequest request, String requestId, String route, String account, Call call,
-                         ApiResponse response, java.time.Duration latency) {
-        try {
-            Call.Measure m = call == null ? Call.Measure.NONE : call.measure();
-            RequestMetric metric = new RequestMetric(requestId, route, account, m.flow(), response.status(),
-                    latency.isNegative() ? java.time.Duration.ZERO : latency, m.credits(), m.records(), m.recordErrors());
-            config.metrics.record(metric);
-            if (config.accessLog) {
-                Map<String, Object> fields = new java.util.LinkedHashMap<>();
-                fields.put("route", route);
-                fields.put("status", response.status());
-                fields.put("latency_ms", metric.latency().toNanos() / 1e6);
-                if (account != null) {
-                    fields.put("account", account);
-                }
-                if (m.flow() != null) {
-                    fields.put("flow", m.flow());
-                    fields.put("credits", m.credits());
-                    fields.put("records", m.records());
-                    fields.put("record_errors", m.recordErrors());
-                }
-                request.header("x-request-id").filter(RequestIds::plain).ifPresent(id -> fields.put("client_request_id", id));
-                LOG.log(response.status() >= 500 ? System.Logger.Level.ERROR : System.Logger.Level.INFO,
-                        route + " " + response.status(), fields);
-            }
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "metrics of request " + requestId + " not recorded", e);
-        }
-    }
-
-    /** {@code GET /metrics}: the caller's own series in the Prometheus text format, where this Api keeps them. */
-    private ApiResponse metrics(Call call) {
-        if (!(config.metrics instanceof PrometheusMetrics prometheus)) {
-            throw new ApiException(404, "metrics are not kept here (in AWS Lambda they are CloudWatch metrics "
-                    + "in the namespace " + io.visionflow.telemetry.EmfMetrics.NAMESPACE + ")");
-        }
-        return new ApiResponse(200, Map.of("Content-Type", PrometheusMetrics.CONTENT_TYPE, "X-Request-Id", call.requestId()),
-                prometheus.scrape(call.account()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /**
@@ -281,7 +242,7 @@ public final class Api implements AutoCloseable {
         if (headers.isEmpty()) {
             return r;
         }
-        Map<String, String> all = new java.util.LinkedHashMap<>(r.headers());
+        Map<String, String> all = new LinkedHashMap<>(r.headers());
         all.putAll(headers);
         return new ApiResponse(r.status(), all, r.body());
     }
