@@ -1,6 +1,8 @@
 package io.visionflow.functions;
 
 import io.visionflow.api.Api;
+import io.visionflow.api.RateLimit;
+import io.visionflow.telemetry.EmfMetrics;
 import io.visionflow.image.BlobImageStore;
 import io.visionflow.net.OutboundPolicy;
 import io.visionflow.task.http.HttpTaskRunner;
@@ -29,6 +31,11 @@ public final class ApiEnvironment {
     public static final String BUCKET = "VISIONFLOW_BUCKET";
     public static final String DYNAMODB_ENDPOINT = "VISIONFLOW_DYNAMODB_ENDPOINT";
     public static final String MAX_RECORDS = "VISIONFLOW_MAX_RECORDS";
+    /**
+     * Requests per account and second, {@code N/s} or {@code N/s,BURST}; unset: no limit. Each
+     * instance of the function keeps its own buckets (README "Safety").
+     */
+    public static final String RATE_LIMIT = "VISIONFLOW_RATE_LIMIT";
     /** A request must end before the function's own timeout (29 s in template.yaml) cuts it off. */
     static final java.time.Duration DEADLINE = java.time.Duration.ofSeconds(25);
 
@@ -47,7 +54,11 @@ public final class ApiEnvironment {
         Map<WorkerKind, String> workers = workers(env);
         // public addresses only, unless VISIONFLOW_ALLOW_LOOPBACK=true (never set by template.yaml)
         OutboundPolicy outbound = OutboundPolicy.fromEnvironment(env);
+        RateLimit rateLimit = rateLimit(env);
         return Api.create(c -> {
+            c.rateLimit = rateLimit;
+            // one EMF line per request on standard output: CloudWatch Logs makes the metrics, no API call
+            c.metrics = new EmfMetrics(System.out::println, java.time.Clock.systemUTC());
             c.stores = dynamo.stores(blobs);
             c.outbound = outbound;
             c.runners = new HttpOnlyRunners(HttpTaskRunner.Settings.DEFAULTS.withPolicy(outbound));
@@ -94,6 +105,18 @@ public final class ApiEnvironment {
             builder.endpointOverride(URI.create(endpoint));
         }
         return builder.build();
+    }
+
+    static RateLimit rateLimit(Map<String, String> env) {
+        String value = env.get(RATE_LIMIT);
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return RateLimit.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("environment variable " + RATE_LIMIT + ": " + e.getMessage(), e);
+        }
     }
 
     static int maxRecords(Map<String, String> env) {

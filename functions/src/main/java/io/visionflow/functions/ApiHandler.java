@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.api.Api;
 import io.visionflow.api.ApiRequest;
 import io.visionflow.api.ApiResponse;
+import io.visionflow.telemetry.JsonLogFormatter;
 import org.crac.Core;
 
 import java.io.IOException;
@@ -43,6 +44,7 @@ public final class ApiHandler implements RequestStreamHandler {
      */
     public ApiHandler() {
         this(Lazy.of(() -> ApiEnvironment.create(System.getenv())));
+        JsonLogFormatter.install();
         priming = new Priming.ApiResource(api);
         Core.getGlobalContext().register(priming);
     }
@@ -59,12 +61,17 @@ public final class ApiHandler implements RequestStreamHandler {
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        JSON.writeValue(output, handle(JSON.readTree(input)));
+        // Lambda's id for the invocation: its START/END/REPORT lines and ours share it
+        JSON.writeValue(output, handle(JSON.readTree(input), context == null ? null : context.getAwsRequestId()));
     }
 
     /** One event, as its JSON, to the response's JSON. */
     ObjectNode handle(JsonNode event) {
-        return toEvent(api.get().handle(toRequest(event)));
+        return handle(event, null);
+    }
+
+    ObjectNode handle(JsonNode event, String requestId) {
+        return toEvent(api.get().handle(toRequest(event), requestId));
     }
 
     static ApiRequest toRequest(JsonNode event) {

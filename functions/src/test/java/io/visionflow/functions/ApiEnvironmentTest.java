@@ -27,4 +27,13 @@ class ApiEnvironmentTest {
         // the deadline leaves room before the function's 29 s timeout
         assertThat(ApiEnvironment.DEADLINE).isLessThan(java.time.Duration.ofSeconds(29));
     }
+
+    @Test
+    void readsTheRateLimitAndRefusesNonsense() {
+        assertThat(ApiEnvironment.rateLimit(Map.of())).isNull();
+        assertThat(ApiEnvironment.rateLimit(Map.of(ApiEnvironment.RATE_LIMIT, "10/s,30")))
+                .isEqualTo(new io.visionflow.api.RateLimit(10, 30));
+        assertThatThrownBy(() -> ApiEnvironment.rateLimit(Map.of(ApiEnvironment.RATE_LIMIT, "lots")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("VISIONFLOW_RATE_LIMIT");
+    }
 }

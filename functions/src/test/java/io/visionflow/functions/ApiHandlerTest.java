@@ -106,4 +106,27 @@ class ApiHandlerTest {
         assertThatThrownBy(() -> new HttpOnlyRunners().runnerFor(http))
                 .hasMessageContaining("loopback");
     }
+
+    @Test
+    void theInvocationsRequestIdIsTheRequestsAndMetricsAreEmfLines() throws java.io.IOException {
+        java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (io.visionflow.api.Api api = io.visionflow.api.Api.create(c -> {
+            c.stores = io.visionflow.store.memory.MemoryStores.create();
+            c.runners = new HttpOnlyRunners();
+            c.metrics = new io.visionflow.telemetry.EmfMetrics(lines::add, java.time.Clock.systemUTC());
+        })) {
+            com.amazonaws.services.lambda.runtime.Context context = (com.amazonaws.services.lambda.runtime.Context)
+                    java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                            new Class<?>[] {com.amazonaws.services.lambda.runtime.Context.class},
+                            (proxy, method, args) -> method.getName().equals("getAwsRequestId") ? "8f5c2b1e-aws" : null);
+            var out = new java.io.ByteArrayOutputStream();
+            new ApiHandler(api).handleRequest(new java.io.ByteArrayInputStream(event("GET", "/flows/v2/flow/", null).toString()
+                    .getBytes(StandardCharsets.UTF_8)), out, context);
+            var r = EventFiles.parseResponse(out.toByteArray());
+            assertThat(r.getStatusCode()).isEqualTo(401);
+            assertThat(r.getHeaders()).containsEntry("X-Request-Id", "8f5c2b1e-aws");
+            assertThat(r.getBody()).contains("\"request_id\":\"8f5c2b1e-aws\"");
+            assertThat(lines).singleElement().asString().startsWith("{\"_aws\"").contains("\"request_id\":\"8f5c2b1e-aws\"");
+        }
+    }
 }

@@ -25,7 +25,8 @@ final class FreshJvm {
 
         /** The lines that answer the launcher's arguments, one per argument. */
         List<String> answers() {
-            return lines.stream().filter(l -> !l.startsWith("#")).toList();
+            // the API function also writes one CloudWatch EMF line per request on standard output
+            return lines.stream().filter(l -> !l.startsWith("#") && !l.startsWith("{\"_aws\"")).toList();
         }
     }
 

@@ -45,8 +45,9 @@ public record LocalAccount(String id, String token, Path file, boolean created) 
             writePrivate(secret, stores.accounts().get(ID).orElseThrow().webhookSecret());
         }
         if (envToken != null && !envToken.isBlank()) {
-            register(stores, envToken.trim());
-            return new LocalAccount(ID, envToken.trim(), null, false);
+            String token = Tokens.checkChosen(envToken, TOKEN_ENV);
+            register(stores, token);
+            return new LocalAccount(ID, token, null, false);
         }
         Path file = dataDir.resolve(TOKEN_FILE);
         boolean created = false;
@@ -54,7 +55,7 @@ public record LocalAccount(String id, String token, Path file, boolean created) 
             writePrivate(file, Tokens.generate());
             created = true;
         }
-        String token = Files.readString(file, StandardCharsets.UTF_8).trim();
+        String token = Tokens.checkChosen(Files.readString(file, StandardCharsets.UTF_8), file.toString());
         // the file is written before the hash, so a crash in between heals at the next start
         register(stores, token);
         return new LocalAccount(ID, token, file, created);

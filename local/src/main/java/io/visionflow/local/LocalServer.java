@@ -47,7 +47,10 @@ public final class LocalServer implements AutoCloseable {
          * API does not answer; null serves none.
          */
         public String web = "/web/";
-        /** One line per request; never gets tokens, query values or image data. */
+        /**
+         * One JSON line per request ({@code time, level, logger, message, request_id, method, path,
+         * status, in, out, ms, remote}); never gets tokens, query values or image data.
+         */
         public Consumer<String> accessLog = line -> System.err.println(line);
     }
 
@@ -218,10 +221,24 @@ public final class LocalServer implements AutoCloseable {
 
     private void log(HttpExchange ex, int status, long in, long out, String requestId, long start, String failure) {
         // path only: query values and headers may carry secrets, bodies carry images
-        config.accessLog.accept(String.format(Locale.ROOT,
-                "access method=%s path=%s status=%d in=%d out=%d ms=%.1f request_id=%s remote=%s%s",
-                ex.getRequestMethod(), ex.getRequestURI().getRawPath(), status, in, out,
-                (System.nanoTime() - start) / 1e6, requestId, ex.getRemoteAddress().getAddress().getHostAddress(),
-                failure == null ? "" : " failure=" + failure));
+        com.fasterxml.jackson.databind.node.ObjectNode line = ACCESS_JSON.createObjectNode();
+        line.put("time", java.time.Instant.now().toString());
+        line.put("level", status >= 500 || failure != null ? "WARNING" : "INFO");
+        line.put("logger", "access");
+        line.put("message", ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath() + " " + status);
+        line.put("request_id", requestId);
+        line.put("method", ex.getRequestMethod());
+        line.put("path", ex.getRequestURI().getRawPath());
+        line.put("status", status);
+        line.put("in", in);
+        line.put("out", out);
+        line.put("ms", Math.round((System.nanoTime() - start) / 1e5) / 10.0);
+        line.put("remote", ex.getRemoteAddress().getAddress().getHostAddress());
+        if (failure != null) {
+            line.put("failure", failure);
+        }
+        config.accessLog.accept(line.toString());
     }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper ACCESS_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 }

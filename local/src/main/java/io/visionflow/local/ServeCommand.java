@@ -3,6 +3,8 @@ package io.visionflow.local;
 import io.visionflow.store.BlobModelSource;
 
 import io.visionflow.api.Api;
+import io.visionflow.api.RateLimit;
+import io.visionflow.telemetry.JsonLogFormatter;
 import io.visionflow.local.store.SqliteStores;
 import io.visionflow.net.OutboundPolicy;
 import io.visionflow.service.BuiltinServices;
@@ -18,8 +20,10 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code visionflow serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--demo] [--allow-loopback]}: the
- * API on the embedded stores of a data directory, until the process is stopped.
+ * {@code visionflow serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--demo] [--allow-loopback]
+ * [--rate-limit N/s[,BURST]] [--monthly-credits N|none]}: the API on the embedded stores of a data
+ * directory, until the process is stopped. It logs JSON lines on stderr (the server's access line for
+ * each request) and keeps the metrics that {@code GET /metrics} shows.
  *
  * <p>Outbound requests ({@code _url} images, http tasks, webhooks) reach public addresses only, as in
  * the cloud. {@code --allow-loopback} (or {@code VISIONFLOW_ALLOW_LOOPBACK=true}) lets them reach this
@@ -46,15 +50,40 @@ final class ServeCommand {
     }
 
     static int run(List<String> args, PrintStream out, PrintStream err) throws IOException {
-        Args a = Args.parse(args, List.of("--port", "--host", "--data"), List.of("--demo", "--allow-loopback"));
+        Args a = Args.parse(args, List.of("--port", "--host", "--data", "--rate-limit", "--monthly-credits"),
+                List.of("--demo", "--allow-loopback"));
+        String usage = "usage: visionflow serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--demo] [--allow-loopback]"
+                + " [--rate-limit N/s[,BURST]] [--monthly-credits N|none]";
         if (a == null || !a.positional().isEmpty()) {
-            err.println("usage: visionflow serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--demo] [--allow-loopback]");
+            err.println(usage);
             return 2;
         }
+        RateLimit rateLimit;
+        Long monthlyCredits;
+        try {
+            rateLimit = a.option("--rate-limit", null) == null ? null : RateLimit.parse(a.option("--rate-limit", null));
+            monthlyCredits = monthlyCredits(a.option("--monthly-credits", null));
+        } catch (IllegalArgumentException e) {
+            err.println(e.getMessage());
+            err.println(usage);
+            return 2;
+        }
+        JsonLogFormatter.install();
         int port = Integer.parseInt(a.option("--port", "8080"));
         OutboundPolicy outbound = a.flag("--allow-loopback") ? OutboundPolicy.allowingPrivate() : OutboundPolicy.fromEnvironment();
-        Running running = start(Path.of(a.option("--data", DEFAULT_DATA)), a.option("--host", "127.0.0.1"), port,
-                a.flag("--demo"), System.getenv(LocalAccount.TOKEN_ENV), outbound, out);
+        Running running;
+        try {
+            running = start(Path.of(a.option("--data", DEFAULT_DATA)), a.option("--host", "127.0.0.1"), port,
+                    a.flag("--demo"), System.getenv(LocalAccount.TOKEN_ENV), outbound, out, c -> c.rateLimit = rateLimit);
+        } catch (IllegalArgumentException e) {
+            // a weak chosen token: say why, without a stack trace
+            err.println(e.getMessage());
+            return 2;
+        }
+        if (monthlyCredits != null) {
+            // "none" is stored as no limit; the option is kept with the account, so it holds until changed
+            running.stores().stores().accounts().setMonthlyCredits(running.account().id(), monthlyCredits < 0 ? null : monthlyCredits);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             running.close();
@@ -68,8 +97,34 @@ final class ServeCommand {
         return 0;
     }
 
+    /** {@code --monthly-credits}: a number, or {@code none} (returned as -1) to remove the limit; null when absent. */
+    static Long monthlyCredits(String value) {
+        if (value == null) {
+            return null;
+        }
+        if (value.equalsIgnoreCase("none")) {
+            return -1L;
+        }
+        try {
+            long n = Long.parseLong(value.strip());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--monthly-credits is a whole number of credits (0 or more) or \"none\", found \"" + value + "\"");
+    }
+
     static Running start(Path dataDir, String host, int port, boolean demo, String envToken, OutboundPolicy outbound,
                          PrintStream out) throws IOException {
+        return start(dataDir, host, port, demo, envToken, outbound, out, c -> {
+        });
+    }
+
+    /** @param more further settings of the Api (limits, logging) */
+    static Running start(Path dataDir, String host, int port, boolean demo, String envToken, OutboundPolicy outbound,
+                         PrintStream out, java.util.function.Consumer<Api.Config> more) throws IOException {
         SqliteStores stores = SqliteStores.open(dataDir);
         BackendRunners runners = null;
         BuiltinServices services = null;
@@ -92,6 +147,7 @@ final class ServeCommand {
                 c.runners = r;
                 c.services = s.catalog();
                 c.outbound = outbound;
+                more.accept(c);
             });
             Api a = api;
             LocalServer server = LocalServer.start(c -> {

@@ -40,26 +40,26 @@ class LocalAccountTest {
     @Test
     void theEnvironmentTokenIsRegisteredAndNothingIsWritten(@TempDir Path data) throws Exception {
         Stores stores = MemoryStores.create();
-        LocalAccount account = LocalAccount.open(stores, data, " from-env ");
-        assertThat(account.token()).isEqualTo("from-env");
+        LocalAccount account = LocalAccount.open(stores, data, " from-env-0123456789 ");
+        assertThat(account.token()).isEqualTo("from-env-0123456789");
         assertThat(account.file()).isNull();
         assertThat(Files.exists(data.resolve(LocalAccount.TOKEN_FILE))).isFalse();
-        assertThat(stores.accounts().accountOfToken(Tokens.hash("from-env"))).hasValue(LocalAccount.ID);
+        assertThat(stores.accounts().accountOfToken(Tokens.hash("from-env-0123456789"))).hasValue(LocalAccount.ID);
         // idempotent across restarts
-        LocalAccount.open(stores, data, "from-env");
-        assertThat(stores.accounts().accountOfToken(Tokens.hash("from-env"))).hasValue(LocalAccount.ID);
+        LocalAccount.open(stores, data, "from-env-0123456789");
+        assertThat(stores.accounts().accountOfToken(Tokens.hash("from-env-0123456789"))).hasValue(LocalAccount.ID);
     }
 
     @Test
     void aReplacedTokenStopsWorkingAndTheWebhookSecretIsKeptForReceivers(@TempDir Path data) throws Exception {
         Stores stores = MemoryStores.create();
-        LocalAccount.open(stores, data, "first");
-        LocalAccount.open(stores, data, "second");
-        assertThat(stores.accounts().accountOfToken(Tokens.hash("first"))).isEmpty();
-        assertThat(stores.accounts().accountOfToken(Tokens.hash("second"))).hasValue(LocalAccount.ID);
+        LocalAccount.open(stores, data, "first-0123456789ab");
+        LocalAccount.open(stores, data, "second-0123456789a");
+        assertThat(stores.accounts().accountOfToken(Tokens.hash("first-0123456789ab"))).isEmpty();
+        assertThat(stores.accounts().accountOfToken(Tokens.hash("second-0123456789a"))).hasValue(LocalAccount.ID);
         // back to a generated token: the environment's one is revoked too
         LocalAccount generated = LocalAccount.open(stores, data, null);
-        assertThat(stores.accounts().accountOfToken(Tokens.hash("second"))).isEmpty();
+        assertThat(stores.accounts().accountOfToken(Tokens.hash("second-0123456789a"))).isEmpty();
         assertThat(stores.accounts().accountOfToken(Tokens.hash(generated.token()))).hasValue(LocalAccount.ID);
 
         Path secret = data.resolve(LocalAccount.WEBHOOK_SECRET_FILE);
@@ -67,5 +67,19 @@ class LocalAccountTest {
                 .isEqualTo(stores.accounts().get(LocalAccount.ID).orElseThrow().webhookSecret());
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)))
                 .isEqualTo("rw-------");
+    }
+
+    @Test
+    void aChosenTokenTooShortToResistGuessingIsRefused(@TempDir Path data) throws Exception {
+        Stores stores = MemoryStores.create();
+        for (String weak : new String[] {"secret", "0123456789abcde", "with space 0123456789", "x".repeat(257)}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> LocalAccount.open(stores, data, weak))
+                    .as(weak).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(LocalAccount.TOKEN_ENV)
+                    .hasMessageNotContaining(weak);
+        }
+        Files.writeString(data.resolve(LocalAccount.TOKEN_FILE), "short\n");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LocalAccount.open(stores, data, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(LocalAccount.TOKEN_FILE);
+        assertThat(stores.accounts().accountOfToken(Tokens.hash("short"))).isEmpty();
     }
 }

@@ -39,9 +39,13 @@ class LocalServerTest {
             // the access log has the request id and neither the token nor image data
             String requestId = json.at("/status/request_id").asText();
             assertThat(r.headers().firstValue("x-request-id")).hasValue(requestId);
-            assertThat(s.accessLog).anySatisfy(line -> assertThat(line)
-                    .startsWith("access method=POST path=/flows/v2/process status=200")
-                    .contains("request_id=" + requestId));
+            assertThat(s.accessLog).anySatisfy(line -> {
+                JsonNode access = TestServer.JSON.readTree(line);
+                assertThat(access.get("message").asText()).isEqualTo("POST /flows/v2/process 200");
+                assertThat(access.get("request_id").asText()).isEqualTo(requestId);
+                assertThat(access.get("status").asInt()).isEqualTo(200);
+                assertThat(access.get("in").asLong()).isPositive();
+            });
             assertThat(String.join("\n", s.accessLog)).doesNotContain(TestServer.TOKEN).doesNotContain("/9j/");
         });
     }
@@ -74,6 +78,24 @@ class LocalServerTest {
             assertThat(image.statusCode()).isEqualTo(200);
             assertThat(image.headers().firstValue("content-type")).hasValue("image/png");
             assertThat(ImageIO.read(new ByteArrayInputStream(image.body())).getWidth()).isEqualTo(20);
+        });
+    }
+
+    @Test
+    void metricsArePrometheusTextForTheToken() throws Exception {
+        TestServer.run(s -> {
+            String body = "{\"flow\": \"faces-and-text\", \"records\": [{\"_base64\": \"" + TestServer.base64("notice.png") + "\"}]}";
+            assertThat(s.send(s.request("/flows/v2/process").POST(HttpRequest.BodyPublishers.ofString(body)).build()).statusCode())
+                    .isEqualTo(200);
+            HttpResponse<String> noToken = s.send(HttpRequest.newBuilder(s.uri("/metrics")).GET().build());
+            assertThat(noToken.statusCode()).isEqualTo(401);
+            HttpResponse<String> r = s.send(s.request("/metrics").GET().build());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("content-type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+            assertThat(r.body()).contains(
+                    "visionflow_requests_total{route=\"POST /flows/v2/process\",flow=\"faces-and-text\",code=\"200\"} 1\n",
+                    "visionflow_credits_total{flow=\"faces-and-text\"} 5\n",
+                    "# TYPE visionflow_request_duration_seconds histogram\n");
         });
     }
 

@@ -19,11 +19,17 @@ import io.visionflow.store.ConflictException;
 import io.visionflow.store.NotFoundException;
 import io.visionflow.store.Stores;
 import io.visionflow.task.TaskRunners;
+import io.visionflow.telemetry.Metrics;
+import io.visionflow.telemetry.PrometheusMetrics;
+import io.visionflow.telemetry.RequestContext;
 import io.visionflow.webhook.WebhookSender;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -74,6 +80,15 @@ public final class Api implements AutoCloseable {
         /** Where async requests wait; null for an in-process queue sized by {@code async}. */
         public RequestQueue.Factory queue;
         public WebhookSender.Options webhooks = WebhookSender.Options.defaults();
+        /** Requests per account and second (a token bucket in this process); null for no limit. */
+        public RateLimit rateLimit;
+        /**
+         * Where each answered request's metrics go: kept for {@code GET /metrics} (Prometheus text) by
+         * default; {@link io.visionflow.telemetry.EmfMetrics} in Lambda.
+         */
+        public Metrics metrics = new PrometheusMetrics();
+        /** One log line per answered request (route, status, latency, flow, credits; never bodies or tokens). */
+        public boolean accessLog;
     }
 
     private final Config config;
@@ -82,9 +97,13 @@ public final class Api implements AutoCloseable {
     private final WebhookSender webhooks;
     private final AsyncRequests requests;
     private final ModelChecks modelChecks;
+    private final RateLimiter rateLimiter;
+    private final CreditQuota quota;
 
     private Api(Config config) {
         this.config = config;
+        this.rateLimiter = config.rateLimit == null ? null : new RateLimiter(config.rateLimit, config.clock);
+        this.quota = new CreditQuota(config.stores, config.clock);
         this.modelChecks = config.modelChecks != null ? config.modelChecks : new OnnxChecks(config.stores.blobs());
         this.engine = Engine.create(c -> {
             c.runners = config.runners;
@@ -110,6 +129,7 @@ public final class Api implements AutoCloseable {
         new UsageEndpoints(this).register(routes);
         new ImagesEndpoints(this).register(routes);
         routes.add("POST", "/authorization/v2/authorize", this::authorize);
+        new MetricsEndpoint(this).register(routes);
     }
 
     public static Api create(Consumer<Config> configure) {
@@ -128,6 +148,11 @@ public final class Api implements AutoCloseable {
         return engine;
     }
 
+    /** The route table, for tests that must cover every endpoint. */
+    Routes routes() {
+        return routes;
+    }
+
     ModelChecks modelChecks() {
         return modelChecks;
     }
@@ -144,28 +169,58 @@ public final class Api implements AutoCloseable {
         return config.stores;
     }
 
-    /** Answers one request; never throws, and never answers a 5xx for the caller's mistakes. */
+    /** Answers one request under a new request id; never throws, and never answers a 5xx for the caller's mistakes. */
     public ApiResponse handle(ApiRequest request) {
-        String requestId = UUID.randomUUID().toString();
-        try {
-            Routes.Match match = routes.match(request.method(), request.path());
-            long limit = match.route().maxBody() != null ? match.route().maxBody().getAsLong() : config.maxBodyBytes;
-            if (request.body().length > limit) {
-                throw new ApiException(413, "the body is " + request.body().length + " bytes, over the limit of "
-                        + limit + " bytes");
+        return handle(request, null);
+    }
+
+    /**
+     * Answers one request under the host's id for it (Lambda's request id), or a new one when null or
+     * not a plain id. A client's {@code X-Request-Id} is not taken: credits are charged once per request
+     * id, so a client choosing its id could replay a charge; it is logged as {@code client_request_id}.
+     */
+    public ApiResponse handle(ApiRequest request, String hostRequestId) {
+        String requestId = RequestIds.plain(hostRequestId) ? hostRequestId : UUID.randomUUID().toString();
+        Instant start = config.clock.instant();
+        String route = "-";
+        String account = null;
+        Call call = null;
+        ApiResponse response;
+        try (RequestContext.Scope scope = RequestContext.open(requestId)) {
+            try {
+                Routes.Match match = routes.match(request.method(), request.path());
+                route = match.route().name();
+                long limit = match.route().maxBody() != null ? match.route().maxBody().getAsLong() : config.maxBodyBytes;
+                if (request.body().length > limit) {
+                    throw new ApiException(413, "the body is " + request.body().length + " bytes, over the limit of "
+                            + limit + " bytes");
+                }
+                account = match.route().authenticated() ? authenticate(request) : null;
+                if (account != null) {
+                    // both before any work: a refused request has cost nothing and changed nothing
+                    if (rateLimiter != null) {
+                        rateLimiter.acquire(account);
+                    }
+                    if (match.route().billable()) {
+                        quota.check(account);
+                    }
+                }
+                call = new Call(request, requestId, account, match.params());
+                response = match.route().handler().handle(call);
+            } catch (ApiException e) {
+                response = error(e.status(), e.getMessage(), requestId, e.problems(), e.headers());
+            } catch (NotFoundException e) {
+                response = error(404, e.getMessage(), requestId, List.of(), Map.of());
+            } catch (ConflictException e) {
+                response = error(409, e.getMessage() + "; read it again and retry", requestId, List.of(), Map.of());
+            } catch (RuntimeException | StackOverflowError | LinkageError e) {
+                LOG.log(System.Logger.Level.ERROR, "request " + requestId + " failed", e);
+                response = error(500, "internal error (request " + requestId + ")", requestId, List.of(), Map.of());
             }
-            String account = match.route().authenticated() ? authenticate(request) : null;
-            return match.route().handler().handle(new Call(request, requestId, account, match.params()));
-        } catch (ApiException e) {
-            return error(e.status(), e.getMessage(), requestId, e.problems());
-        } catch (NotFoundException e) {
-            return error(404, e.getMessage(), requestId, List.of());
-        } catch (ConflictException e) {
-            return error(409, e.getMessage() + "; read it again and retry", requestId, List.of());
-        } catch (RuntimeException | StackOverflowError | LinkageError e) {
-            LOG.log(System.Logger.Level.ERROR, "request " + requestId + " failed", e);
-            return error(500, "internal error (request " + requestId + ")", requestId, List.of());
+            MetricsEndpoint.observe(config, request, requestId, route, account, call, response,
+                    Duration.between(start, config.clock.instant()));
         }
+        return response;
     }
 
     /**
@@ -195,8 +250,15 @@ public final class Api implements AutoCloseable {
         }
     }
 
-    private static ApiResponse error(int status, String detail, String requestId, List<io.visionflow.flow.Problem> problems) {
-        return ApiResponse.json(status, Envelope.error(status, detail, requestId, problems), requestId);
+    private static ApiResponse error(int status, String detail, String requestId, List<io.visionflow.flow.Problem> problems,
+                                     Map<String, String> headers) {
+        ApiResponse r = ApiResponse.json(status, Envelope.error(status, detail, requestId, problems), requestId);
+        if (headers.isEmpty()) {
+            return r;
+        }
+        Map<String, String> all = new LinkedHashMap<>(r.headers());
+        all.putAll(headers);
+        return new ApiResponse(r.status(), all, r.body());
     }
 
     /** The account of {@code Authorization: Token <token>}; a 401 for a missing, malformed or unknown token. */
@@ -209,7 +271,11 @@ public final class Api implements AutoCloseable {
         if (!value.regionMatches(true, 0, "Token ", 0, 6) || value.substring(6).isBlank()) {
             throw new ApiException(401, "the Authorization header must be \"Token <your token>\"");
         }
-        return config.stores.accounts().accountOfToken(Tokens.hash(value.substring(6).trim()))
+        String token = value.substring(6).trim();
+        if (token.length() > Tokens.MAX_LENGTH) {
+            throw new ApiException(401, "invalid token");
+        }
+        return config.stores.accounts().accountOfToken(Tokens.hash(token))
                 .orElseThrow(() -> new ApiException(401, "invalid token"));
     }
 

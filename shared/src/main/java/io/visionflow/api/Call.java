@@ -38,6 +38,15 @@ public final class Call {
     private final String account;
     private final Map<String, String> params;
     private JsonNode body;
+    private volatile Measure measure = Measure.NONE;
+
+    /**
+     * What a call did, for metrics and logs: the flow it ran (null for calls that run none), its
+     * credits, its records and how many of them failed alone.
+     */
+    record Measure(String flow, long credits, int records, int recordErrors) {
+        static final Measure NONE = new Measure(null, 0, 0, 0);
+    }
 
     Call(ApiRequest request, String requestId, String account, Map<String, String> params) {
         this.request = request;
@@ -96,6 +105,26 @@ public final class Call {
             throw ApiException.badRequest("", "the body is empty; send a JSON object");
         }
         return body;
+    }
+
+    Measure measure() {
+        return measure;
+    }
+
+    /** The call runs this flow ({@code "-"}: a single task); known before it runs, so errors count under it too. */
+    void flow(String flow) {
+        measure = new Measure(flow, measure.credits(), measure.records(), measure.recordErrors());
+    }
+
+    /** The call ran {@code flow} with this result. */
+    void measured(String flow, io.visionflow.engine.RunResult result) {
+        int errors = 0;
+        for (ObjectNode r : result.records()) {
+            if (r.path("_status").path("code").asInt(200) >= 400) {
+                errors++;
+            }
+        }
+        measure = new Measure(flow, result.credits(), result.records().size(), errors);
     }
 
     public ApiResponse ok(JsonNode body) {

@@ -35,9 +35,9 @@ final class ProcessEndpoints {
     }
 
     void register(Routes routes) {
-        routes.add("POST", "/flows/v2/process", this::process)
-                .add("POST", "/recognition/v2/classify", this::classify)
-                .add("POST", "/detection/v2/detect", this::detect);
+        routes.addBillable("POST", "/flows/v2/process", this::process)
+                .addBillable("POST", "/recognition/v2/classify", this::classify)
+                .addBillable("POST", "/detection/v2/detect", this::detect);
     }
 
     private ApiResponse process(Call call) {
@@ -47,6 +47,7 @@ final class ProcessEndpoints {
         boolean storeImages = flag(body, "store_images");
         StoredFlow flow = api.stores().flows().get(call.account(), flowId)
                 .orElseThrow(() -> ApiException.notFound("flow \"" + flowId + "\""));
+        call.flow(flow.id());
         if (!flow.valid()) {
             throw new ApiException(409, "flow \"" + flowId + "\" is not valid: " + flow.invalidReason());
         }
@@ -61,6 +62,7 @@ final class ProcessEndpoints {
         RunResult result = api.engine().run(call.account(), def, records, flows.tasks(call.account()),
                 id -> Optional.ofNullable(snapshot.get(id)), outputs, new BlobModelSource(api.stores().blobs(), call.account()));
         charge(call, flow.id(), result);
+        call.measured(flow.id(), result);
         return call.ok(Envelope.ok(result, call.requestId()));
     }
 
@@ -101,12 +103,14 @@ final class ProcessEndpoints {
         RunResult result = api.engine().run(call.account(), new FlowDefinition(action.type(), "", null, action), records,
                 flows.tasks(call.account()), id -> Optional.empty());
         charge(call, NO_FLOW, result);
+        call.measured(NO_FLOW, result);
         return result;
     }
 
     private void task(Call call, String taskId, TaskKind kind) {
         StoredTask task = api.stores().tasks().get(call.account(), taskId)
                 .orElseThrow(() -> ApiException.notFound("task \"" + taskId + "\""));
+        call.flow(NO_FLOW);
         if (task.task().kind() != kind) {
             throw ApiException.badRequest("task", "task \"" + task.task().name() + "\" is a " + task.task().kind().wire()
                     + " task; this endpoint needs a " + kind.wire() + " task");

@@ -58,7 +58,7 @@ final class RequestsEndpoints {
     }
 
     void register(Routes routes) {
-        routes.add("POST", "/account/v2/request", this::create)
+        routes.addBillable("POST", "/account/v2/request", this::create)
                 .add("GET", "/account/v2/request", this::list)
                 .add("GET", "/account/v2/request/{id}", call -> call.ok(view(find(call), true)))
                 .add("GET", "/account/v2/request/{id}/status", call -> call.ok(view(find(call), false)));
@@ -76,6 +76,7 @@ final class RequestsEndpoints {
         AsyncRequests.WebhookTarget webhook = webhook(body.get("webhook"));
         StoredFlow flow = api.stores().flows().get(call.account(), flowId)
                 .orElseThrow(() -> ApiException.notFound("flow \"" + flowId + "\""));
+        call.flow(flow.id());
         if (!flow.valid()) {
             throw new ApiException(409, "flow \"" + flowId + "\" is not valid: " + flow.invalidReason());
         }

@@ -18,8 +18,16 @@ public final class Routes {
         ApiResponse handle(Call call);
     }
 
-    /** @param maxBody the body limit of this route, or null for the API's */
-    record Route(String method, List<String> segments, Handler handler, boolean authenticated, LongSupplier maxBody) {
+    /**
+     * @param maxBody  the body limit of this route, or null for the API's
+     * @param billable true when the route runs models: the account's credit limit is checked first
+     */
+    record Route(String method, List<String> segments, Handler handler, boolean authenticated, LongSupplier maxBody,
+                 boolean billable) {
+        /** {@code POST /flows/v2/flow/{id}}: the route's name in logs and metrics, never a caller's ids. */
+        String name() {
+            return method + " /" + String.join("/", segments);
+        }
     }
 
     record Match(Route route, Map<String, String> params) {
@@ -29,19 +37,25 @@ public final class Routes {
 
     /** A route that needs a valid token. */
     public Routes add(String method, String pattern, Handler handler) {
-        routes.add(new Route(method, segments(pattern), handler, true, null));
+        routes.add(new Route(method, segments(pattern), handler, true, null, false));
+        return this;
+    }
+
+    /** A route that needs a valid token and costs credits: refused (402) once the account's monthly credits are used. */
+    public Routes addBillable(String method, String pattern, Handler handler) {
+        routes.add(new Route(method, segments(pattern), handler, true, null, true));
         return this;
     }
 
     /** A route that needs a valid token and takes bodies up to its own limit (uploads). */
     public Routes add(String method, String pattern, LongSupplier maxBody, Handler handler) {
-        routes.add(new Route(method, segments(pattern), handler, true, maxBody));
+        routes.add(new Route(method, segments(pattern), handler, true, maxBody, false));
         return this;
     }
 
     /** A route anyone may call. */
     public Routes addPublic(String method, String pattern, Handler handler) {
-        routes.add(new Route(method, segments(pattern), handler, false, null));
+        routes.add(new Route(method, segments(pattern), handler, false, null, false));
         return this;
     }
 
@@ -54,6 +68,11 @@ public final class Routes {
             }
         }
         return false;
+    }
+
+    /** Every registered route, in registration order. */
+    List<Route> all() {
+        return List.copyOf(routes);
     }
 
     Match match(String method, String path) {

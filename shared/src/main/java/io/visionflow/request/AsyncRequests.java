@@ -22,6 +22,7 @@ import io.visionflow.store.Page;
 import io.visionflow.store.RequestStatus;
 import io.visionflow.store.StoredFlow;
 import io.visionflow.store.Stores;
+import io.visionflow.telemetry.RequestContext;
 import io.visionflow.task.TaskCatalog;
 import io.visionflow.webhook.WebhookSender;
 
@@ -273,8 +274,17 @@ public final class AsyncRequests implements AutoCloseable {
 
     // ---- running ----
 
-    /** Handles one delivery of a message; safe to call any number of times for the same message. */
+    /**
+     * Handles one delivery of a message; safe to call any number of times for the same message. Its
+     * log lines (and those of the threads it starts) carry the async request's id.
+     */
     public void process(RequestMessage m) {
+        try (RequestContext.Scope scope = RequestContext.open(m.requestId())) {
+            deliver(m);
+        }
+    }
+
+    private void deliver(RequestMessage m) {
         if (m.attempt() > options.maxDeliveries()) {
             // the last delivery could not even record the ERROR (a store fault): stop the loop here;
             // the request stays unfinished until recover() at the next start-up

@@ -12,6 +12,12 @@ public interface AccountStore {
 
     Optional<Account> get(String accountId);
 
+    /**
+     * Sets (or with null removes) the account's monthly credit limit; fails with
+     * {@link NotFoundException} when there is no such account.
+     */
+    void setMonthlyCredits(String accountId, Long credits);
+
     /** Registers a token hash for an account; a hash already registered fails with {@link ConflictException}. */
     void addToken(String accountId, String tokenHash);
 

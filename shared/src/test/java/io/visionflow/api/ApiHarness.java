@@ -223,6 +223,23 @@ final class ApiHarness implements AutoCloseable {
         return "{\"_base64\": \"" + png(image) + "\"}";
     }
 
+    /** Waits until every async request of the account is DONE or ERROR (60 s at most: a loaded machine may be slow). */
+    void awaitRequestsFinished(String account) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (stores.requests().list(account, null, null, 0, 1000).items().stream()
+                .anyMatch(r -> r.status() != io.visionflow.store.RequestStatus.DONE && r.status() != io.visionflow.store.RequestStatus.ERROR)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("async requests of " + account + " still unfinished after 60 s");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     // ---- what is stored, to compare before and after a rejected request ----
 
     record Snapshot(List<String> flows, List<String> tasks, List<String> usage, int blobPuts) {

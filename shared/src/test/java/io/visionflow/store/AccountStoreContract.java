@@ -99,4 +99,25 @@ public abstract class AccountStoreContract {
         assertThat(store.accountOfToken(hash('4'))).contains("b");
         assertThat(store.revokeOtherTokens("a", hash('2'))).isZero();
     }
+
+    @Test
+    void aMonthlyCreditLimitIsStoredSetAndRemoved() {
+        store.create(account("a"));
+        store.create(account("b").withMonthlyCredits(0L));
+
+        assertThat(store.get("a").orElseThrow().monthlyCredits()).isNull();
+        assertThat(store.get("b").orElseThrow().monthlyCredits()).isZero();
+        store.setMonthlyCredits("a", 1_000_000_000_000L);
+        assertThat(store.get("a")).contains(account("a").withMonthlyCredits(1_000_000_000_000L));
+        assertThat(store.get("b").orElseThrow().monthlyCredits()).isZero();
+        store.setMonthlyCredits("a", null);
+        assertThat(store.get("a")).contains(account("a"));
+        assertThatThrownBy(() -> store.setMonthlyCredits("nobody", 5L)).isInstanceOf(NotFoundException.class);
+        assertThat(store.get("nobody")).isEmpty();
+    }
+
+    @Test
+    void aNegativeLimitIsNotAnAccount() {
+        assertThatThrownBy(() -> account("a").withMonthlyCredits(-1L)).isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -29,7 +29,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * never wait for the writer, so reads get their own small pool.
  */
 final class Db implements AutoCloseable {
-    static final int SCHEMA_VERSION = 1;
+    static final int SCHEMA_VERSION = 2;
     private static final int BUSY_TIMEOUT_MS = 10_000;
 
     @FunctionalInterface
@@ -97,14 +97,20 @@ final class Db implements AutoCloseable {
                         current = rs.wasNull() ? null : v;
                     }
                 }
-                if (current == null) {
-                    for (String ddl : Schema.V1) {
-                        s.execute(ddl);
-                    }
-                    s.execute("INSERT INTO schema_version (version) VALUES (" + SCHEMA_VERSION + ")");
-                } else if (current > SCHEMA_VERSION) {
+                if (current != null && current > SCHEMA_VERSION) {
                     throw new SQLException("schema version " + current + " is newer than this Visionflow understands ("
                             + SCHEMA_VERSION + ")");
+                }
+                int from = current == null ? 0 : current;
+                if (from < SCHEMA_VERSION) {
+                    // in the one write transaction: a crash mid-migration leaves the old version whole
+                    for (List<String> step : Schema.ALL.subList(from, SCHEMA_VERSION)) {
+                        for (String ddl : step) {
+                            s.execute(ddl);
+                        }
+                    }
+                    s.execute(current == null ? "INSERT INTO schema_version (version) VALUES (" + SCHEMA_VERSION + ")"
+                            : "UPDATE schema_version SET version = " + SCHEMA_VERSION);
                 }
             }
             return null;

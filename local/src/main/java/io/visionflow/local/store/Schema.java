@@ -2,7 +2,7 @@ package io.visionflow.local.store;
 
 import java.util.List;
 
-/** The tables of schema version 1. A later version adds its own list and a step in {@code Db.migrate}. */
+/** The tables of each schema version: a new database runs every list in order, an older one the lists it lacks ({@code Db.migrate}). */
 final class Schema {
     private Schema() {
     }
@@ -47,4 +47,11 @@ final class Schema {
             CREATE TABLE usage (
               account TEXT NOT NULL, day TEXT NOT NULL, flow TEXT NOT NULL, credits INTEGER NOT NULL,
               PRIMARY KEY (account, day, flow)) WITHOUT ROWID""");
+
+
+    /** Version 2: the monthly credit limit of an account (NULL: no limit). */
+    static final List<String> V2 = List.of("ALTER TABLE accounts ADD COLUMN monthly_credits INTEGER");
+
+    /** Every version's statements, in order: {@code ALL.get(v - 1)} brings version v - 1 to v. */
+    static final List<List<String>> ALL = List.of(V1, V2);
 }

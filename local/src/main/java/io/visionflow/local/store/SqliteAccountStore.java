@@ -3,9 +3,11 @@ package io.visionflow.local.store;
 import io.visionflow.store.Account;
 import io.visionflow.store.AccountStore;
 import io.visionflow.store.ConflictException;
+import io.visionflow.store.NotFoundException;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Instant;
 import java.util.Optional;
 
 /** Accounts and token hashes in SQLite. */
@@ -19,9 +21,9 @@ final class SqliteAccountStore implements AccountStore {
     @Override
     public Account create(Account a) {
         return db.write("create account " + a.id(), c -> {
-            if (Db.update(c, "INSERT INTO accounts (id, name, webhook_secret, created) VALUES (?, ?, ?, ?) "
+            if (Db.update(c, "INSERT INTO accounts (id, name, webhook_secret, created, monthly_credits) VALUES (?, ?, ?, ?, ?) "
                     + "ON CONFLICT (id) DO NOTHING", a.id(), a.name(), a.webhookSecret(),
-                    a.created() == null ? null : Db.nanos(a.created())) == 0) {
+                    a.created() == null ? null : Db.nanos(a.created()), a.monthlyCredits()) == 0) {
                 throw new ConflictException("account " + a.id() + " exists");
             }
             return a;
@@ -31,15 +33,27 @@ final class SqliteAccountStore implements AccountStore {
     @Override
     public Optional<Account> get(String accountId) {
         return db.read("get account " + accountId, c -> {
-            try (PreparedStatement ps = Db.prepare(c, "SELECT id, name, webhook_secret, created FROM accounts WHERE id = ?",
+            try (PreparedStatement ps = Db.prepare(c, "SELECT id, name, webhook_secret, created, monthly_credits FROM accounts WHERE id = ?",
                     accountId); ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
                 long created = rs.getLong(4);
-                return Optional.of(new Account(rs.getString(1), rs.getString(2), rs.getString(3),
-                        rs.wasNull() ? null : Db.instant(created)));
+                Instant at = rs.wasNull() ? null : Db.instant(created);
+                long limit = rs.getLong(5);
+                Long monthly = rs.wasNull() ? null : limit;
+                return Optional.of(new Account(rs.getString(1), rs.getString(2), rs.getString(3), at, monthly));
             }
+        });
+    }
+
+    @Override
+    public void setMonthlyCredits(String accountId, Long credits) {
+        db.write("set monthly credits of " + accountId, c -> {
+            if (Db.update(c, "UPDATE accounts SET monthly_credits = ? WHERE id = ?", credits, accountId) == 0) {
+                throw new NotFoundException("account " + accountId + " not found");
+            }
+            return null;
         });
     }
 

@@ -108,6 +108,34 @@ class SqliteStoresTest {
     }
 
     @Test
+    void aVersionOneDatabaseIsMigratedKeepingItsAccounts() throws Exception {
+        java.nio.file.Files.createDirectories(dir);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(SqliteStores.DATABASE_FILE));
+             Statement s = c.createStatement()) {
+            for (String ddl : Schema.V1) {
+                s.execute(ddl);
+            }
+            s.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+            s.execute("INSERT INTO schema_version (version) VALUES (1)");
+            s.execute("INSERT INTO accounts (id, name, webhook_secret, created) VALUES ('old', 'Old', 'k', 0)");
+            s.execute("INSERT INTO tokens (hash, account) VALUES ('" + "a".repeat(64) + "', 'old')");
+        }
+
+        try (SqliteStores s = SqliteStores.open(dir)) {
+            assertThat(s.accounts().get("old").orElseThrow().monthlyCredits()).isNull();
+            assertThat(s.accounts().accountOfToken("a".repeat(64))).contains("old");
+            s.accounts().setMonthlyCredits("old", 500L);
+            assertThat(s.accounts().get("old").orElseThrow().monthlyCredits()).isEqualTo(500L);
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(SqliteStores.DATABASE_FILE));
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT version FROM schema_version")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getInt(1)).isEqualTo(Db.SCHEMA_VERSION);
+            assertThat(rs.next()).isFalse();
+        }
+    }
+
+    @Test
     void aDatabaseFromANewerVersionIsRefused() throws Exception {
         SqliteStores.open(dir).close();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(SqliteStores.DATABASE_FILE));

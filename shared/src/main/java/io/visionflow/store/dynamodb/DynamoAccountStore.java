@@ -3,6 +3,7 @@ package io.visionflow.store.dynamodb;
 import io.visionflow.store.Account;
 import io.visionflow.store.AccountStore;
 import io.visionflow.store.ConflictException;
+import io.visionflow.store.NotFoundException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -56,6 +57,9 @@ public final class DynamoAccountStore implements AccountStore {
         if (account.created() != null) {
             item.put("created", Dynamo.instant(account.created()));
         }
+        if (account.monthlyCredits() != null) {
+            item.put("monthly_credits", Dynamo.n(account.monthlyCredits()));
+        }
         call("create account", () -> {
             try {
                 return client.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
@@ -73,8 +77,27 @@ public final class DynamoAccountStore implements AccountStore {
         if (item == null || item.isEmpty()) {
             return Optional.empty();
         }
+        AttributeValue limit = item.get("monthly_credits");
         return Optional.of(new Account(str(item, "id"), str(item, "name"), str(item, "webhook_secret"),
-                Dynamo.time(item, "created")));
+                Dynamo.time(item, "created"), limit == null || limit.n() == null ? null : Long.valueOf(limit.n())));
+    }
+
+    @Override
+    public void setMonthlyCredits(String accountId, Long credits) {
+        call("set monthly credits", () -> {
+            try {
+                return client.updateItem(b -> {
+                    b.tableName(table).key(Map.of("pk", s("ACCOUNT#" + accountId))).conditionExpression("attribute_exists(pk)");
+                    if (credits == null) {
+                        b.updateExpression("REMOVE monthly_credits");
+                    } else {
+                        b.updateExpression("SET monthly_credits = :c").expressionAttributeValues(Map.of(":c", Dynamo.n(credits)));
+                    }
+                });
+            } catch (ConditionalCheckFailedException e) {
+                throw new NotFoundException("account " + accountId + " not found");
+            }
+        });
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.visionflow.store.memory;
 import io.visionflow.store.Account;
 import io.visionflow.store.AccountStore;
 import io.visionflow.store.ConflictException;
+import io.visionflow.store.NotFoundException;
 
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +25,13 @@ public final class MemoryAccountStore implements AccountStore {
     @Override
     public Optional<Account> get(String accountId) {
         return Optional.ofNullable(accounts.get(accountId));
+    }
+
+    @Override
+    public void setMonthlyCredits(String accountId, Long credits) {
+        if (accounts.computeIfPresent(accountId, (id, a) -> a.withMonthlyCredits(credits)) == null) {
+            throw new NotFoundException("account " + accountId + " not found");
+        }
     }
 
     @Override
