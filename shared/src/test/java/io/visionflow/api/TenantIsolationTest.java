@@ -33,6 +33,8 @@ class TenantIsolationTest {
     private static String vehiclesA;
     private static String modelA;
     private static String requestA;
+    /** A stored image of A's (what store_images answers a URL of). */
+    private static String imageA;
     private static String flowB;
     private static String img;
 
@@ -47,6 +49,8 @@ class TenantIsolationTest {
     static void setUp() {
         h = new ApiHarness();
         modelA = h.uploadModel(TOKEN_A, ApiHarness.testModel("mean_colour.onnx"));
+        String imageKey = h.stores.blobs().put(A, "image", ApiHarness.testModel("brightness.onnx"));
+        imageA = imageKey.substring(imageKey.lastIndexOf('/') + 1);
         colourA = h.classifier(TOKEN_A, modelA, "colour", "red", "green", "blue");
         String grid = h.uploadModel(TOKEN_A, ApiHarness.testModel("grid_detector.onnx"));
         vehiclesA = h.expect(201, "POST", "/detection/v2/task/", TOKEN_A, """
@@ -111,6 +115,7 @@ class TenantIsolationTest {
             }
         }
         c.add(new Case("GET /models/v2/model/{id}", "GET", "/models/v2/model/{A}", null, modelA, NO_MODEL));
+        c.add(new Case("GET /v2/image/{id}", "GET", "/v2/image/{A}", null, imageA, NO_MODEL));
         c.add(new Case("GET /account/v2/request/{id}", "GET", "/account/v2/request/{A}", null, requestA, NOWHERE));
         c.add(new Case("GET /account/v2/request/{id}/status", "GET", "/account/v2/request/{A}/status", null, requestA, NOWHERE));
         // A's ids in a body: 404 for what the call runs
@@ -129,6 +134,7 @@ class TenantIsolationTest {
         for (String[] def : List.of(new String[] {nested, flowA}, new String[] {nested, nestingA},
                 new String[] {flow.replace("%s", "{A}"), colourA}, new String[] {selector, vehiclesA}, new String[] {branch, colourA})) {
             c.add(new Case("POST /flows/v2/flow", "POST", "/flows/v2/flow/", def[0], def[1], NOWHERE));
+            c.add(new Case("POST /flows/v2/validate", "POST", "/flows/v2/validate", def[0], def[1], NOWHERE));
             c.add(new Case("PUT /flows/v2/flow/{id}", "PUT", "/flows/v2/flow/" + flowB, def[0], def[1], NOWHERE));
             c.add(new Case("PATCH /flows/v2/flow/{id}", "PATCH", "/flows/v2/flow/" + flowB,
                     "{\"top_node\": " + def[0].substring(def[0].indexOf("{\"type\""), def[0].length() - 1) + "}", def[1], NOWHERE));
