@@ -45,7 +45,17 @@ public final class AsyncDriver implements Driver, AutoCloseable {
 
     public AsyncDriver(AsyncState state, StepExecutor executor, QueueMaker queues) {
         StepQueue[] holder = new StepQueue[1];
-        this.steps = new AsyncSteps(state, m -> holder[0].send(m), executor);
+        this.steps = new AsyncSteps(state, new StepQueue() {
+            @Override
+            public void send(byte[] message) {
+                holder[0].send(message);
+            }
+
+            @Override
+            public void sendAll(List<byte[]> messages) {
+                holder[0].sendAll(messages);
+            }
+        }, executor);
         this.queue = queues.make(steps::handle, steps::deadLetter);
         holder[0] = queue;
     }

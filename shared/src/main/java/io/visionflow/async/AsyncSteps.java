@@ -36,15 +36,17 @@ import java.util.function.Consumer;
  * Keys are paths: the record's top node is {@code "2"}, its children {@code "2.0"}, {@code "2.1"}…,
  * so sorting keys by their numbers gives the order in which the in-process driver applies writes.
  *
- * <p>Handling a message: if its record has ended, nothing. Otherwise the step's outcome is read
- * from the state or, the first time, executed and stored (first wins: a duplicate that executed
- * too keeps the stored outcome, and charges come only from stored outcomes). A failed step ends
- * its record with the failure. Children are sent (a sequence's first one only). A step without
- * children is complete: its parent counts it once, and the child that makes the count whole
- * completes the parent (for a sequence, each count sends the next child); the top node's
- * completion ends the record, with its answer assembled from the stored outcomes. Every one of
- * these effects may be repeated by a redelivery and changes nothing the second time, so a worker
- * that dies anywhere in between only causes a redelivery.
+ * <p>Handling a message: the step's outcome is read from the state or, the first time, executed
+ * and stored (first wins: a duplicate that executed too keeps the stored outcome, and charges come
+ * only from stored outcomes). A failed step ends its record with the failure. Children are sent (a
+ * sequence's first one only, a parallel step's all in one batch); each carries the size and mode
+ * of its parent's join. A step without children is complete: its parent counts it once, and the
+ * child that makes the count whole completes the parent (for a sequence, each count sends the next
+ * child); the top node's completion ends the record, with its answer assembled from the stored
+ * outcomes. Every one of these effects may be repeated by a redelivery and changes nothing the
+ * second time, so a worker that dies anywhere in between only causes a redelivery. A step costs a
+ * read and a write on the way down and a set addition on the way up; only the child that completes
+ * a parallel join, and the children of a sequence, read their parent.
  */
 public final class AsyncSteps {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -58,6 +60,8 @@ public final class AsyncSteps {
     private final StepExecutor executor;
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
     private final Set<String> finished = ConcurrentHashMap.newKeySet();
+    /** Records this process saw end ({@code run/record}): their late messages are dropped unread. */
+    private final Set<String> ended = ConcurrentHashMap.newKeySet();
 
     public AsyncSteps(AsyncState state, StepQueue queue, StepExecutor executor) {
         this.state = state;
@@ -94,17 +98,11 @@ public final class AsyncSteps {
         JsonNode message = tree(bytes);
         Run run = runs.get(message.path("run").asText());
         int record = message.path("record").asInt();
-        if (run == null) {
-            return; // a run this process no longer waits for
+        if (run == null || ended.contains(run.id() + "/" + record)) {
+            return; // a run this process no longer waits for, or a record it ended
         }
-        if (state.recordEnd(run.id(), record).isPresent()) {
-            // a late or repeated message of a record that has ended; counting it again finishes a
-            // run whose last worker died between ending its record and finishing the run
-            if (state.endRecord(run.id(), record, null) >= run.echoes().size()) {
-                finish(run);
-            }
-            return;
-        }
+        // read first: a model call costs far more than a read, so a duplicate or a redelivery
+        // reuses the stored outcome instead of calling the model again
         String key = message.path("key").asText();
         AsyncState.Step stored = state.step(run.id(), key).orElse(null);
         if (stored == null) {
@@ -164,9 +162,11 @@ public final class AsyncSteps {
         } else if (outcome.childMode() == ListAction.Mode.SEQUENCE) {
             send(run, message, input, children, 0);
         } else {
+            List<byte[]> all = new ArrayList<>();
             for (int i = 0; i < children.size(); i++) {
-                send(run, message, input, children, i);
+                all.add(child(run, message, input, children, i, ListAction.Mode.PARALLEL));
             }
+            queue.sendAll(all);
         }
     }
 
@@ -178,6 +178,11 @@ public final class AsyncSteps {
             endRecord(run, record, null);
             return;
         }
+        int done = state.childDone(run.id(), parentKey.asText(), message.path("key").asText());
+        JsonNode join = message.path("join");
+        if (join.path("mode").asText().equals("parallel") && done < join.path("size").asInt(Integer.MAX_VALUE)) {
+            return; // a sibling still runs; the one that completes the join continues the parent
+        }
         AsyncState.Step parent = state.step(run.id(), parentKey.asText()).orElseThrow(() ->
                 new IllegalStateException("step " + parentKey.asText() + " of run " + run.id() + " is not stored"));
         JsonNode parentMessage = tree(parent.message());
@@ -188,7 +193,6 @@ public final class AsyncSteps {
         } catch (StepFailure f) {
             throw new IllegalStateException("a failed step has no children", f);
         }
-        int done = state.childDone(run.id(), parentKey.asText(), message.path("key").asText());
         List<ChildStep> siblings = parentOutcome.children();
         if (done >= siblings.size()) {
             completed(run, parentMessage);
@@ -199,6 +203,12 @@ public final class AsyncSteps {
     }
 
     private void send(Run run, JsonNode parent, StepInput parentInput, List<ChildStep> children, int index) {
+        queue.send(child(run, parent, parentInput, children, index, ListAction.Mode.SEQUENCE));
+    }
+
+    /** The message of a step's child. */
+    private byte[] child(Run run, JsonNode parent, StepInput parentInput, List<ChildStep> children, int index,
+                         ListAction.Mode mode) {
         ChildStep child = children.get(index);
         int record = parent.path("record").asInt();
         JsonPointer scope = JsonPointer.compile(parent.path("scope").asText()).append(child.scope());
@@ -211,8 +221,11 @@ public final class AsyncSteps {
         byte[] step = StepCodec.request(new StepInput(child.action(), snapshot, child.image(), child.frame(),
                 parentInput.original()), run.context());
         String charges = Steps.chargePrefix(parent.path("charges").asText(), parentInput.action());
-        queue.send(message(run.id(), record, parent.path("key").asText() + "." + index, parent.path("key").asText(),
-                scope, charges, step));
+        ObjectNode m = (ObjectNode) tree(message(run.id(), record, parent.path("key").asText() + "." + index,
+                parent.path("key").asText(), scope, charges, step));
+        // what the child's completion needs of its parent's join, so a parallel one reads no parent
+        m.putObject("join").put("size", children.size()).put("mode", mode == ListAction.Mode.SEQUENCE ? "sequence" : "parallel");
+        return bytes(m);
     }
 
     /** Ends a record once: with its assembled answer, or with {@code failure} and what was done before it. */
@@ -237,8 +250,9 @@ public final class AsyncSteps {
         result.set("record", answer);
         ArrayNode list = result.putArray("charges");
         charges.forEach(c -> list.addObject().put("action", c.actionId()).put("item", c.item()).put("credits", c.credits()));
-        int ended = state.endRecord(run.id(), record, new AsyncState.RecordEnd(bytes(result)));
-        if (ended >= run.echoes().size()) {
+        int count = state.endRecord(run.id(), record, new AsyncState.RecordEnd(bytes(result)));
+        ended.add(run.id() + "/" + record);
+        if (count >= run.echoes().size()) {
             finish(run);
         }
     }

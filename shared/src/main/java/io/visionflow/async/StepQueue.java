@@ -4,4 +4,9 @@ package io.visionflow.async;
 @FunctionalInterface
 public interface StepQueue {
     void send(byte[] message);
+
+    /** Sends several at once: the children of a parallel step (a queue may batch them). */
+    default void sendAll(java.util.List<byte[]> messages) {
+        messages.forEach(this::send);
+    }
 }

@@ -51,6 +51,8 @@ public final class AsyncBench {
               {"type": "recognition", "id": "c", "task": "noop", "output_field": "c"}]}}""";
     private static final int RECORDS = 10;
     private static final int IN_FLIGHT = 8;
+    /** Queue consumers: virtual threads, each handling one message at a time. */
+    private static final int WORKERS = Integer.getInteger("bench.async.workers", 32);
 
     private AsyncBench() {
     }
@@ -66,13 +68,21 @@ public final class AsyncBench {
         Result sync = measure("sync, in-process", () -> null, requests);
         print(sync, sync);
         print(measure("async, in-process queue + memory state", () -> AsyncDriver.inProcess(new MemoryAsyncState(),
-                StepExecutor.IN_PROCESS, 8), requests), sync);
+                StepExecutor.IN_PROCESS, WORKERS), requests), sync);
         DynamoStores tables = DynamoStores.of(AwsEmulators.dynamoClient(), "bench-async-").createRunsTable();
+        // each emulator on its own, to tell which one sets the pace
+        print(measure("async, SQS (ElasticMQ) + memory state", () -> {
+            ElasticMq.Queues queues = ElasticMq.queues("bench", 30, 5);
+            return new AsyncDriver(new MemoryAsyncState(), StepExecutor.IN_PROCESS, (handler, dead) ->
+                    new SqsStepQueue(ElasticMq.client(), queues.url()).poll(queues.deadLetterUrl(), handler, dead, WORKERS));
+        }, Math.max(8, requests / 4)), sync);
+        print(measure("async, in-process queue + DynamoDB (dynalite)", () -> AsyncDriver.inProcess(
+                tables.asyncState(Clock.systemUTC()), StepExecutor.IN_PROCESS, WORKERS), Math.max(8, requests / 4)), sync);
         print(measure("async, SQS (ElasticMQ) + DynamoDB (dynalite)", () -> {
             AsyncState state = tables.asyncState(Clock.systemUTC());
             ElasticMq.Queues queues = ElasticMq.queues("bench", 30, 5);
             return new AsyncDriver(state, StepExecutor.IN_PROCESS, (handler, dead) ->
-                    new SqsStepQueue(ElasticMq.client(), queues.url()).poll(queues.deadLetterUrl(), handler, dead, 8));
+                    new SqsStepQueue(ElasticMq.client(), queues.url()).poll(queues.deadLetterUrl(), handler, dead, WORKERS));
         }, Math.max(8, requests / 4)), sync);
         System.exit(0);
     }

@@ -3,7 +3,9 @@ package io.visionflow.async.sqs;
 import io.visionflow.async.StepQueue;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 import java.nio.charset.StandardCharsets;
@@ -37,6 +39,23 @@ public final class SqsStepQueue implements StepQueue, AutoCloseable {
         sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(new String(message, StandardCharsets.UTF_8)));
     }
 
+    /** In batches of ten (SQS's most); an entry SQS refuses is sent again on its own, so none is lost quietly. */
+    @Override
+    public void sendAll(List<byte[]> messages) {
+        for (int from = 0; from < messages.size(); from += 10) {
+            List<byte[]> chunk = messages.subList(from, Math.min(messages.size(), from + 10));
+            List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
+            for (int i = 0; i < chunk.size(); i++) {
+                entries.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(i))
+                        .messageBody(new String(chunk.get(i), StandardCharsets.UTF_8)).build());
+            }
+            var result = sqs.sendMessageBatch(b -> b.queueUrl(queueUrl).entries(entries));
+            for (var failed : result.failed()) {
+                send(chunk.get(Integer.parseInt(failed.id())));
+            }
+        }
+    }
+
     /**
      * Starts {@code workers} pollers of the queue and one of its dead-letter queue. They stop after
      * the batch in hand when the queue is closed; a message they hold then comes back later.
@@ -65,13 +84,23 @@ public final class SqsStepQueue implements StepQueue, AutoCloseable {
                 }
                 continue;
             }
+            List<DeleteMessageBatchRequestEntry> done = new ArrayList<>();
             for (Message m : batch) {
                 try {
                     handle.accept(m, m.body().getBytes(StandardCharsets.UTF_8));
-                    sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()));
+                    done.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(done.size()))
+                            .receiptHandle(m.receiptHandle()).build());
                 } catch (RuntimeException e) {
                     // left on the queue: SQS delivers it again when its visibility timeout ends
                     LOG.log(System.Logger.Level.DEBUG, "a step message failed, it will come back: " + e);
+                }
+            }
+            if (!done.isEmpty()) {
+                try {
+                    sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(done));
+                } catch (SdkException e) {
+                    // not deleted: delivered again, and handled again without effect
+                    LOG.log(System.Logger.Level.WARNING, "cannot delete handled messages: " + e.getMessage());
                 }
             }
         }
