@@ -48,7 +48,7 @@ public final class ApiEnvironment {
         DynamoStores dynamo = DynamoStores.of(dynamoClient(env), prefix);
         // /tmp survives warm invocations, so a blob is fetched once per instance
         // the S3 and Lambda clients are built on first use: most requests need neither
-        S3BlobStore blobs = new S3BlobStore(() -> S3BlobStore.client(env), bucket,
+        S3BlobStore blobs = new S3BlobStore(Lazy.of(() -> S3BlobStore.client(env)), bucket,
                 Path.of(System.getProperty("java.io.tmpdir"), "visionflow-blobs"));
         int maxRecords = maxRecords(env);
         Map<WorkerKind, String> workers = workers(env);

@@ -35,7 +35,7 @@ public final class WorkerEnvironment {
         if (bucket == null || bucket.isBlank()) {
             throw new IllegalStateException("environment variable " + ApiEnvironment.BUCKET + " is not set");
         }
-        S3BlobStore blobs = new S3BlobStore(() -> S3BlobStore.client(env), bucket,
+        S3BlobStore blobs = new S3BlobStore(Lazy.of(() -> S3BlobStore.client(env)), bucket,
                 Path.of(System.getProperty("java.io.tmpdir"), "visionflow-blobs"));
         ModelSource models = BlobModelSource.byKey(blobs);
         BackendRunners runners = new BackendRunners(models, threads(env), HttpTaskRunner.Settings.DEFAULTS.withPolicy(OutboundPolicy.fromEnvironment(env)));

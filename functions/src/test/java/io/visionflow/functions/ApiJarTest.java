@@ -79,6 +79,30 @@ class ApiJarTest {
             return new Deployment(stores, token, env);
         }
 
+        /** An Api on these tables that reaches model servers on loopback (the development setting). */
+        Api loopbackApi() {
+            return Api.create(c -> {
+                c.stores = stores;
+                c.runners = Loopback.runners();
+                c.outbound = Loopback.POLICY;
+            });
+        }
+
+        /**
+         * Registers the http task of events/api on {@code model} and the flow of events/api over
+         * it, through the handler; the values the other events need.
+         */
+        Map<String, String> httpTaskFlow(Api api, FakeModelServer model) throws IOException {
+            Map<String, String> values = new HashMap<>(Map.of("TOKEN", token, "MODEL_URL", model.url(""),
+                    "IMAGE_BASE64", ApiHandlerEventsTest.png(), "MODEL_BASE64", ApiHandlerEventsTest.modelBase64()));
+            ApiHandler here = new ApiHandler(api);
+            values.put("TASK_ID", EventFiles.JSON.readTree(EventFiles.call(here, EventFiles.event("create-recognition-task", values))
+                    .getBody()).path("id").asText());
+            values.put("FLOW_ID", EventFiles.JSON.readTree(EventFiles.call(here, EventFiles.event("create-flow", values))
+                    .getBody()).path("id").asText());
+            return values;
+        }
+
         /** Writes each named event, filled with {@code values}, to a file; their paths. */
         static List<String> events(Path tmp, Map<String, String> values, String... names) throws IOException {
             List<String> files = new ArrayList<>();
@@ -95,19 +119,9 @@ class ApiJarTest {
     void freshJvmOnTheJarAnswersEvents(@TempDir Path tmp) throws Exception {
         Deployment d = Deployment.create(tmp);
         try (FakeModelServer model = FakeModelServer.start().classify("/classify", Map.of("Shirt", 0.7, "Pants", 0.3));
-             Api api = Api.create(c -> {
-                 c.stores = d.stores();
-                 c.runners = Loopback.runners();
-                 c.outbound = Loopback.POLICY;
-             })) {
+             Api api = d.loopbackApi()) {
             // the task and flow are made here, the child process only reads them from the tables
-            Map<String, String> values = new HashMap<>(Map.of("TOKEN", d.token(), "MODEL_URL", model.url(""),
-                    "IMAGE_BASE64", ApiHandlerEventsTest.png(), "MODEL_BASE64", ApiHandlerEventsTest.modelBase64()));
-            ApiHandler here = new ApiHandler(api);
-            var task = EventFiles.JSON.readTree(EventFiles.call(here, EventFiles.event("create-recognition-task", values)).getBody());
-            values.put("TASK_ID", task.path("id").asText());
-            var flow = EventFiles.JSON.readTree(EventFiles.call(here, EventFiles.event("create-flow", values)).getBody());
-            values.put("FLOW_ID", flow.path("id").asText());
+            Map<String, String> values = d.httpTaskFlow(api, model);
 
             FreshJvm.Result r = FreshJvm.run(JAR, ApiJarMain.class, d.env(), Deployment.events(tmp, values,
                     "authorize", "process-flow", "process-flow", "error-bad-token", "upload-model"), tmp);

@@ -85,18 +85,8 @@ public final class LambdaBench {
     private static void apiColdStart(Path tmp, int rounds) throws Exception {
         ApiJarTest.Deployment d = ApiJarTest.Deployment.create(tmp);
         try (FakeModelServer model = FakeModelServer.start().classify("/classify", Map.of("Shirt", 0.7, "Pants", 0.3));
-             Api api = Api.create(c -> {
-                 c.stores = d.stores();
-                 c.runners = Loopback.runners();
-                 c.outbound = Loopback.POLICY;
-             })) {
-            Map<String, String> values = new HashMap<>(Map.of("TOKEN", d.token(), "MODEL_URL", model.url(""),
-                    "IMAGE_BASE64", ApiHandlerEventsTest.png()));
-            ApiHandler here = new ApiHandler(api);
-            values.put("TASK_ID", EventFiles.JSON.readTree(EventFiles.call(here, EventFiles.event("create-recognition-task", values))
-                    .getBody()).path("id").asText());
-            values.put("FLOW_ID", EventFiles.JSON.readTree(EventFiles.call(here, EventFiles.event("create-flow", values))
-                    .getBody()).path("id").asText());
+             Api api = d.loopbackApi()) {
+            Map<String, String> values = d.httpTaskFlow(api, model);
             List<String> events = ApiJarTest.Deployment.events(tmp, values, "process-flow", "process-flow");
             System.out.printf("API function, fresh JVM on %s (%.1f MB), http-task flow, medians:%n",
                     API_JAR.getFileName(), Files.size(API_JAR) / 1e6);

@@ -169,16 +169,7 @@ public final class StepCodec {
 
     /** The reply of an inspection: its description and problems, or the worker's failure. */
     public static JsonNode inspected(byte[] reply) throws StepFailure {
-        JsonNode root;
-        try {
-            root = JSON.readTree(reply);
-        } catch (IOException e) {
-            throw new StepFailure(502, "the worker's reply is not JSON: " + e.getMessage(), e);
-        }
-        if (root != null && root.get("failure") instanceof ObjectNode f) {
-            int status = f.path("status").asInt(500);
-            throw new StepFailure(status >= 400 && status <= 599 ? status : 500, f.path("message").asText("inspection failed"));
-        }
+        JsonNode root = reply(reply, "inspection failed");
         if (root == null || !root.path("problems").isArray()) {
             throw new StepFailure(502, "the worker's reply is malformed: " + root);
         }
@@ -222,16 +213,7 @@ public final class StepCodec {
      * the worker's step failure is rethrown as it was, a reply that cannot be read is a 502.
      */
     public static StepOutcome outcome(byte[] reply, Action action) throws StepFailure {
-        JsonNode root;
-        try {
-            root = JSON.readTree(reply);
-        } catch (IOException e) {
-            throw new StepFailure(502, "the worker's reply is not JSON: " + e.getMessage(), e);
-        }
-        if (root != null && root.get("failure") instanceof ObjectNode f) {
-            int status = f.path("status").asInt(500);
-            throw new StepFailure(status >= 400 && status <= 599 ? status : 500, f.path("message").asText("step failed"));
-        }
+        JsonNode root = reply(reply, "step failed");
         try {
             if (root == null || !(root.get("writes") instanceof ObjectNode writes)) {
                 throw new IllegalArgumentException("no writes");
@@ -265,6 +247,21 @@ public final class StepCodec {
         } catch (RuntimeException e) {
             throw new StepFailure(502, "the worker's reply is malformed: " + e.getMessage(), e);
         }
+    }
+
+    /** A worker's reply as JSON; its failure rethrown with its status (a nonsense status is a 500), bytes that are no JSON a 502. */
+    private static JsonNode reply(byte[] reply, String failed) throws StepFailure {
+        JsonNode root;
+        try {
+            root = JSON.readTree(reply);
+        } catch (IOException e) {
+            throw new StepFailure(502, "the worker's reply is not JSON: " + e.getMessage(), e);
+        }
+        if (root != null && root.get("failure") instanceof ObjectNode f) {
+            int status = f.path("status").asInt(500);
+            throw new StepFailure(status >= 400 && status <= 599 ? status : 500, f.path("message").asText(failed));
+        }
+        return root;
     }
 
     /** The action and every action nested in it, depth first, the action itself first. */

@@ -62,14 +62,15 @@ public final class S3BlobStore implements BlobStore {
     }
 
     /**
-     * A store whose client is built on first use: a function that answers requests without blobs
-     * (most API calls) never pays for the S3 client's start-up.
+     * A store that asks {@code s3} for its client at each call: given a supplier that builds the
+     * client on first use and keeps it, a function that answers requests without blobs (most API
+     * calls) never pays for the S3 client's start-up.
      */
     public S3BlobStore(Supplier<S3Client> s3, String bucket, Path cacheDir) {
         if (bucket == null || bucket.isBlank()) {
             throw new IllegalArgumentException("an S3 bucket name is required");
         }
-        this.client = memoize(s3);
+        this.client = s3;
         this.bucket = bucket;
         this.cacheDir = cacheDir;
     }
@@ -105,26 +106,6 @@ public final class S3BlobStore implements BlobStore {
 
     private S3Client s3() {
         return client.get();
-    }
-
-    private static <T> Supplier<T> memoize(Supplier<T> make) {
-        return new Supplier<>() {
-            private volatile T value;
-
-            @Override
-            public T get() {
-                T v = value;
-                if (v == null) {
-                    synchronized (this) {
-                        v = value;
-                        if (v == null) {
-                            value = v = make.get();
-                        }
-                    }
-                }
-                return v;
-            }
-        };
     }
 
     public String bucket() {
