@@ -120,19 +120,25 @@ public final class ApiEnvironment {
     }
 
     static int maxRecords(Map<String, String> env) {
-        String value = env.get(MAX_RECORDS);
+        return wholeNumber(env, MAX_RECORDS, 1, 10, 10);
+    }
+
+    /** A whole-number variable within {@code [min, max]}, {@code otherwise} when unset; anything else stops the function. */
+    static int wholeNumber(Map<String, String> env, String name, int min, int max, int otherwise) {
+        String value = env.get(name);
         if (value == null || value.isBlank()) {
-            return 10;
+            return otherwise;
         }
         try {
             int n = Integer.parseInt(value.trim());
-            if (n >= 1 && n <= 10) {
+            if (n >= min && n <= max) {
                 return n;
             }
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalStateException("environment variable " + MAX_RECORDS + " must be a whole number from 1 to 10, found \"" + value + "\"");
+        throw new IllegalStateException("environment variable " + name + " must be a whole number from " + min + " to "
+                + max + ", found \"" + value + "\"");
     }
 
     private static String required(Map<String, String> env, String name) {

@@ -65,11 +65,7 @@ public final class ApiHandler implements RequestStreamHandler {
         JSON.writeValue(output, handle(JSON.readTree(input), context == null ? null : context.getAwsRequestId()));
     }
 
-    /** One event, as its JSON, to the response's JSON. */
-    ObjectNode handle(JsonNode event) {
-        return handle(event, null);
-    }
-
+    /** One event, as its JSON, to the response's JSON; {@code requestId} is Lambda's for the invocation, if any. */
     ObjectNode handle(JsonNode event, String requestId) {
         return toEvent(api.get().handle(toRequest(event), requestId));
     }

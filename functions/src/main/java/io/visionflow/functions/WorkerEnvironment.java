@@ -54,18 +54,6 @@ public final class WorkerEnvironment {
     }
 
     static int threads(Map<String, String> env) {
-        String value = env.get(ONNX_THREADS);
-        if (value == null || value.isBlank()) {
-            return Runtime.getRuntime().availableProcessors();
-        }
-        try {
-            int n = Integer.parseInt(value.trim());
-            if (n >= 1 && n <= 64) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalStateException("environment variable " + ONNX_THREADS + " must be a whole number from 1 to 64, found \"" + value + "\"");
+        return ApiEnvironment.wholeNumber(env, ONNX_THREADS, 1, 64, Runtime.getRuntime().availableProcessors());
     }
 }

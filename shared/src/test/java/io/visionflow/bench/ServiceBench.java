@@ -41,7 +41,7 @@ public final class ServiceBench {
     }
 
     public static void main(String[] args) throws Exception {
-        byte[] photo = jpeg(enlarge(read("/photos/astronaut.jpg"), 2)); // 1024x1024, 1.05 MP
+        byte[] photo = jpeg(io.visionflow.service.ServiceFixtures.bicubic(read("/photos/astronaut.jpg"), 2)); // 1024x1024, 1.05 MP
         byte[] page = png(textPage());                                    // 1000x700 of printed lines
         System.out.printf(Locale.ROOT, "Visionflow service benchmarks: %d rounds, %d cores, Java %s%n%n",
                 ROUNDS, Runtime.getRuntime().availableProcessors(), Runtime.version());
@@ -136,15 +136,6 @@ public final class ServiceBench {
         try (InputStream in = ServiceBench.class.getResourceAsStream(resource)) {
             return ImageIO.read(in);
         }
-    }
-
-    private static BufferedImage enlarge(BufferedImage image, int factor) {
-        BufferedImage out = new BufferedImage(image.getWidth() * factor, image.getHeight() * factor, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
-        g.drawImage(image, 0, 0, out.getWidth(), out.getHeight(), null);
-        g.dispose();
-        return out;
     }
 
     private static BufferedImage textPage() {

@@ -17,7 +17,7 @@ import java.io.UncheckedIOException;
 import java.util.Base64;
 
 /** Test photos, rendered images, params and decoding of the services' PNG outputs. */
-final class ServiceFixtures {
+public final class ServiceFixtures {
     static final ObjectMapper JSON = new ObjectMapper();
 
     private ServiceFixtures() {
@@ -66,6 +66,16 @@ final class ServiceFixtures {
         }
         g.dispose();
         return img;
+    }
+
+    /** Java2D's bicubic resize by {@code factor}: the baseline upscale is compared with, and what the bench enlarges with. */
+    public static BufferedImage bicubic(BufferedImage image, int factor) {
+        BufferedImage out = new BufferedImage(image.getWidth() * factor, image.getHeight() * factor, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
+        g.drawImage(image, 0, 0, out.getWidth(), out.getHeight(), null);
+        g.dispose();
+        return out;
     }
 
     /** Black lines of anti-aliased sans-serif text on white. */

@@ -52,7 +52,7 @@ class UpscaleTest {
             assertThat(ours.getHeight()).isEqualTo(original.getHeight());
             assertThat(out.get("method").asText()).isEqualTo("lanczos3");
             double lanczos = psnr(original, ours);
-            double bicubic = psnr(original, bicubic(half, 2));
+            double bicubic = psnr(original, ServiceFixtures.bicubic(half, 2));
             System.out.printf("%s: PSNR lanczos3+sharpen %.2f dB, Java2D bicubic %.2f dB%n", name, lanczos, bicubic);
             assertThat(lanczos).as(name).isGreaterThan(bicubic);
         }
@@ -182,14 +182,6 @@ class UpscaleTest {
         return out;
     }
 
-    static BufferedImage bicubic(BufferedImage image, int factor) {
-        BufferedImage out = new BufferedImage(image.getWidth() * factor, image.getHeight() * factor, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
-        g.drawImage(image, 0, 0, out.getWidth(), out.getHeight(), null);
-        g.dispose();
-        return out;
-    }
 
     static double psnr(BufferedImage a, BufferedImage b) {
         double se = 0;
