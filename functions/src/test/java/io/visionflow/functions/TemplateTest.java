@@ -143,6 +143,25 @@ class TemplateTest {
         assertThat(lint.waitFor()).as(out).isZero();
     }
 
+    /** The template's RateLimit parameter takes exactly what the API function can read. */
+    @Test
+    void theRateLimitParameterAcceptsWhatTheFunctionReads() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> parameter = (Map<String, Object>) ((Map<String, Object>) template.get("Parameters")).get("RateLimit");
+        Pattern allowed = Pattern.compile((String) parameter.get("AllowedPattern"));
+        for (String good : List.of("", "20/s", "20/s,40", "2.5/s")) {
+            assertThat(allowed.matcher(good).matches()).as(good).isTrue();
+            if (!good.isEmpty()) {
+                assertThat(io.visionflow.api.RateLimit.parse(good)).as(good).isNotNull();
+            }
+        }
+        for (String bad : List.of("20", "fast", "20/m", "20/s,", "/s")) {
+            assertThat(allowed.matcher(bad).matches()).as(bad).isFalse();
+        }
+        assertThat(environment(props(resources(FUNCTION).get("ApiFunction"))).get(ApiEnvironment.RATE_LIMIT))
+                .isEqualTo(Map.of("Ref", "RateLimit"));
+    }
+
     // --- handlers --------------------------------------------------------------------------------
 
     @Test
