@@ -105,9 +105,11 @@ public final class EngineBench {
                         .append("\", \"output_field\": \"f").append(i).append("\"}");
             }
             String flow = "{\"name\": \"http\", \"top_node\": {\"type\": \"list\", \"mode\": \"parallel\", \"actions\": [" + actions + "]}}";
+            // the model server is on loopback: the development setting, as every harness says explicitly
             try (BackendRunners runners = new BackendRunners(id -> {
                 throw new IOException("no models here");
-            }); Engine engine = engine(tasks, runners, flow, small)) {
+            }, 1, io.visionflow.task.http.HttpTaskRunner.Settings.DEFAULTS.withPolicy(
+                    io.visionflow.net.OutboundPolicy.allowingPrivate())); Engine engine = engine(tasks, runners, flow, small)) {
                 TaskRunner slowest = runners.runnerFor(tasks.get("remote-0"));
                 Measure m = compare(
                         () -> {
