@@ -68,3 +68,4 @@ event("error-eleven-records", "POST", "/flows/v2/process", {"flow": "${FLOW_ID}"
 event("authorize-base64-body", "POST", "/authorization/v2/authorize", {"service": "flows"}, b64=True)
 event("upload-model", "POST", "/models/v2/model/", "${MODEL_BASE64}", headers={"content-type": "application/octet-stream"},
       encoded=True)
+event("flow-builder", "GET", "/", token=None)

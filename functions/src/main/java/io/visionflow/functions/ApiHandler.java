@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.api.Api;
 import io.visionflow.api.ApiRequest;
 import io.visionflow.api.ApiResponse;
+import io.visionflow.api.WebFiles;
 import io.visionflow.telemetry.JsonLogFormatter;
 import org.crac.Core;
 
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -34,6 +36,7 @@ import java.util.function.Supplier;
  */
 public final class ApiHandler implements RequestStreamHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final WebFiles WEB = new WebFiles("/web/");
     private final Supplier<Api> api;
     // org.crac holds resources weakly: the handler keeps its own alive
     Priming.ApiResource priming;
@@ -65,9 +68,22 @@ public final class ApiHandler implements RequestStreamHandler {
         JSON.writeValue(output, handle(JSON.readTree(input), context == null ? null : context.getAwsRequestId()));
     }
 
-    /** One event, as its JSON, to the response's JSON; {@code requestId} is Lambda's for the invocation, if any. */
+    /**
+     * One event, as its JSON, to the response's JSON; {@code requestId} is Lambda's for the
+     * invocation, if any. A GET of a flow builder file on a path no route has gets the file, when
+     * the jar holds the page.
+     */
     ObjectNode handle(JsonNode event, String requestId) {
-        return toEvent(api.get().handle(toRequest(event), requestId));
+        ApiRequest request = toRequest(event);
+        try {
+            Optional<ApiResponse> page = WEB.respond(api.get(), request.method(), request.path());
+            if (page.isPresent()) {
+                return toEvent(page.get());
+            }
+        } catch (IOException e) {
+            // a file that cannot be read is no file: the API answers the path
+        }
+        return toEvent(api.get().handle(request, requestId));
     }
 
     static ApiRequest toRequest(JsonNode event) {

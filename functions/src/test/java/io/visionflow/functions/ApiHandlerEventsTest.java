@@ -134,6 +134,19 @@ class ApiHandlerEventsTest {
         return with;
     }
 
+    /** The flow builder, served by the API function at / on the paths no route has, without a token. */
+    @Test
+    void flowBuilder() {
+        EventFiles.Response page = EventFiles.call(handler, EventFiles.event("flow-builder", values));
+        assertThat(page.getStatusCode()).isEqualTo(200);
+        assertThat(page.getHeaders()).containsEntry("Content-Type", "text/html; charset=utf-8")
+                .containsEntry("Content-Security-Policy", io.visionflow.api.WebFiles.CSP);
+        assertThat(page.getIsBase64Encoded()).isFalse();
+        assertThat(page.getBody()).containsIgnoringCase("<html").contains("assets/");
+        // a path a route has stays the API's, file or not
+        assertThat(call("list-flows").status()).isEqualTo(200);
+    }
+
     @Test
     void uploadModel() {
         Map<String, String> with = new HashMap<>(values);

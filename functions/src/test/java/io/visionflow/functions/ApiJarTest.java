@@ -124,17 +124,19 @@ class ApiJarTest {
             Map<String, String> values = d.httpTaskFlow(api, model);
 
             FreshJvm.Result r = FreshJvm.run(JAR, ApiJarMain.class, d.env(), Deployment.events(tmp, values,
-                    "authorize", "process-flow", "process-flow", "error-bad-token", "upload-model"), tmp);
+                    "authorize", "process-flow", "process-flow", "error-bad-token", "upload-model", "flow-builder"), tmp);
             assertThat(r.exit()).as(r.lines() + r.stderr()).isZero();
             assertThat(r.stderr()).doesNotContain("onnxruntime").doesNotContain("NoClassDefFoundError");
             List<String> lines = r.answers();
-            assertThat(lines).as(r.lines().toString()).hasSize(5);
+            assertThat(lines).as(r.lines().toString()).hasSize(6);
             assertThat(lines.get(0)).startsWith("200 ").contains("\"user_id\":\"acct-jar\"");
             assertThat(lines.get(1)).startsWith("200 ").contains("\"best_label\"").contains("Shirt");
             assertThat(lines.get(2)).startsWith("200 ");
             assertThat(lines.get(3)).startsWith("401 ");
             // a model cannot be checked without ONNX Runtime: refused, and nothing is stored
             assertThat(lines.get(4)).startsWith("501 ").contains("ONNX Runtime");
+            // the flow builder is in the jar, served at / (the HTTP API sends / to this function)
+            assertThat(lines.get(5)).startsWith("200 ").containsIgnoringCase("<html");
             System.out.printf("fresh JVM on %s (%d bytes): first answer %d ms after JVM start, process ends after %d ms; per event ms: %s%n",
                     JAR.getFileName(), Files.size(JAR), r.stat("first-answer"), r.millis(),
                     lines.stream().map(l -> l.split(" ")[1]).toList());

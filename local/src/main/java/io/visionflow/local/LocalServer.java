@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.visionflow.api.Api;
 import io.visionflow.api.ApiRequest;
 import io.visionflow.api.ApiResponse;
+import io.visionflow.api.WebFiles;
 import io.visionflow.api.Envelope;
 
 import java.io.IOException;
@@ -124,22 +125,12 @@ public final class LocalServer implements AutoCloseable {
     private boolean serveFile(HttpExchange ex, long start) throws IOException {
         String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
         String path = ex.getRequestURI().getRawPath();
-        if (web == null || !(method.equals("GET") || method.equals("HEAD")) || config.api.hasRoute(path)) {
-            return false;
-        }
-        var file = web.find(path);
+        var file = web == null ? java.util.Optional.<ApiResponse>empty() : web.respond(config.api, method, path);
         if (file.isEmpty()) {
             return false;
         }
-        var headers = ex.getResponseHeaders();
-        headers.set("Content-Type", file.get().contentType());
-        headers.set("Cache-Control", "no-cache");
-        headers.set("X-Content-Type-Options", "nosniff");
-        headers.set("Content-Security-Policy", WebFiles.CSP);
-        headers.set("Referrer-Policy", "no-referrer");
-        byte[] body = file.get().body();
-        write(ex, new ApiResponse(200, Map.of(), body));
-        log(ex, 200, 0, body.length, "-", start, null);
+        write(ex, file.get());
+        log(ex, 200, 0, file.get().body().length, "-", start, null);
         return true;
     }
 

@@ -1,5 +1,6 @@
 package io.visionflow.local;
 
+import io.visionflow.api.WebFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;

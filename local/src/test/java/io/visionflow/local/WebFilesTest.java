@@ -1,5 +1,6 @@
 package io.visionflow.local;
 
+import io.visionflow.api.WebFiles;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpRequest;

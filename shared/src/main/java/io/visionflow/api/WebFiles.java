@@ -1,4 +1,4 @@
-package io.visionflow.local;
+package io.visionflow.api;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,10 +8,11 @@ import java.util.Optional;
 
 /**
  * The flow builder's static files (built by {@code web/build.sh} into the jar under {@code web/}),
- * served by the local server at {@code /}. Only GET and HEAD of paths that the API does not answer
- * reach here (the server asks {@code Api.hasRoute} first), so a file can never shadow an endpoint.
+ * served at {@code /} by the local server and by the API function. Only GET and HEAD of paths that
+ * the API does not answer are served ({@link #respond} asks {@link Api#hasRoute} first), so a file
+ * can never shadow an endpoint.
  */
-final class WebFiles {
+public final class WebFiles {
     /** A file to send. */
     record File(byte[] body, String contentType) {
     }
@@ -29,14 +30,27 @@ final class WebFiles {
      * What the page may load: only its own files; images from data: and blob: URLs (the user's
      * own); requests to any API address, since the user may point it at another server.
      */
-    static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    public static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
             + "connect-src *; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
     private final String root;
 
     /** @param root the classpath folder, e.g. {@code /web/} */
-    WebFiles(String root) {
+    public WebFiles(String root) {
         this.root = root.endsWith("/") ? root : root + "/";
+    }
+
+    /**
+     * The answer to a GET or HEAD of a file on a path no route of {@code api} has; empty for
+     * anything else, which the API then answers.
+     */
+    public Optional<ApiResponse> respond(Api api, String method, String rawPath) throws IOException {
+        if (!(method.equalsIgnoreCase("GET") || method.equalsIgnoreCase("HEAD")) || api.hasRoute(rawPath)) {
+            return Optional.empty();
+        }
+        return find(rawPath).map(f -> new ApiResponse(200, Map.of("Content-Type", f.contentType(),
+                "Cache-Control", "no-cache", "X-Content-Type-Options", "nosniff", "Content-Security-Policy", CSP,
+                "Referrer-Policy", "no-referrer"), f.body()));
     }
 
     /** The file at a raw request path, if the build put one there; {@code /} is {@code index.html}. */
@@ -57,7 +71,7 @@ final class WebFiles {
     }
 
     /** Whether the build put the page in this jar (it is missing in a build without npm's output). */
-    boolean present() {
+    public boolean present() {
         return WebFiles.class.getResource(root + "index.html") != null;
     }
 }
