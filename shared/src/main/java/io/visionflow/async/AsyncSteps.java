@@ -20,7 +20,6 @@ import io.visionflow.flow.ListAction;
 import io.visionflow.worker.StepCodec;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -105,10 +104,19 @@ public final class AsyncSteps {
         // reuses the stored outcome instead of calling the model again
         String key = message.path("key").asText();
         AsyncState.Step stored = state.step(run.id(), key).orElse(null);
+        StepInput input = null;
         if (stored == null) {
-            stored = state.putStep(run.id(), key, bytes, execute(run, message));
+            byte[] outcome;
+            try {
+                input = StepCodec.readRequest(message.get("step")).input();
+                outcome = execute(run, input);
+            } catch (StepFailure f) {
+                outcome = StepCodec.failure(f);
+            }
+            stored = state.putStep(run.id(), key, bytes, outcome);
         }
-        proceed(run, message, stored);
+        // the step as parsed for executing it, when this delivery executed it
+        proceed(run, message, input != null ? input : input(message), stored);
     }
 
     /**
@@ -134,21 +142,16 @@ public final class AsyncSteps {
         }
     }
 
-    private byte[] execute(Run run, JsonNode message) {
+    private byte[] execute(Run run, StepInput input) {
         try {
-            StepCodec.Request request = StepCodec.readRequest(JSON.writeValueAsBytes(message.get("step")));
-            StepOutcome outcome = executor.execute(request.input(), run.context());
-            return StepCodec.outcome(outcome, request.input().action());
+            return StepCodec.outcome(executor.execute(input, run.context()), input.action());
         } catch (StepFailure f) {
             return StepCodec.failure(f);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
-    private void proceed(Run run, JsonNode message, AsyncState.Step stored) {
+    private void proceed(Run run, JsonNode message, StepInput input, AsyncState.Step stored) {
         int record = message.path("record").asInt();
-        StepInput input = input(message);
         StepOutcome outcome;
         try {
             outcome = StepCodec.outcome(stored.outcome(), input.action());
@@ -311,8 +314,8 @@ public final class AsyncSteps {
 
     private static StepInput input(JsonNode message) {
         try {
-            return StepCodec.readRequest(JSON.writeValueAsBytes(message.get("step"))).input();
-        } catch (StepFailure | IOException e) {
+            return StepCodec.readRequest(message.get("step")).input();
+        } catch (StepFailure e) {
             throw new IllegalStateException("a stored step message does not parse: " + e.getMessage(), e);
         }
     }

@@ -84,21 +84,26 @@ public final class StepCodec {
     /** The JSON of a request; a 400 failure when it is none. */
     static JsonNode tree(byte[] bytes) throws StepFailure {
         try {
-            JsonNode root = JSON.readTree(bytes);
-            if (root == null || !root.isObject()) {
-                throw new IOException("not a JSON object");
-            }
-            if (root.path("v").asInt() != VERSION) {
-                throw new IOException("version " + root.path("v") + ", this worker reads " + VERSION);
-            }
-            return root;
+            return checked(JSON.readTree(bytes));
         } catch (IOException e) {
             throw new StepFailure(400, "malformed step request: " + e.getMessage(), e);
         }
     }
 
-    static Request readRequest(JsonNode root) throws StepFailure {
+    private static JsonNode checked(JsonNode root) throws IOException {
+        if (root == null || !root.isObject()) {
+            throw new IOException("not a JSON object");
+        }
+        if (root.path("v").asInt() != VERSION) {
+            throw new IOException("version " + root.path("v") + ", this worker reads " + VERSION);
+        }
+        return root;
+    }
+
+    /** Reads a request already parsed as JSON (inside another message, say), with the same checks. */
+    public static Request readRequest(JsonNode root) throws StepFailure {
         try {
+            checked(root);
             FlowParser.Result parsed = FlowParser.parseAction(root.get("action"), "action");
             if (!parsed.ok()) {
                 throw new IOException("action: " + parsed.problems());
