@@ -2,7 +2,6 @@ package io.visionflow.image;
 
 import com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi;
 import com.twelvemonkeys.imageio.plugins.webp.WebPImageReaderSpi;
-import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 
 import java.awt.AlphaComposite;
 import java.awt.Color;
@@ -204,7 +203,7 @@ public final class ImageDecoder {
             throw new IllegalStateException("cannot create an image reader for " + format, e);
         }
         // Metadata is read by hand (ImageContainers); the readers only need pixels.
-        reader.setInput(new ByteArrayImageInputStream(bytes), true, true);
+        reader.setInput(new EndBoundedImageInputStream(bytes), true, true);
         return reader;
     }
 
@@ -235,6 +234,9 @@ public final class ImageDecoder {
     }
 
     private static ImageException corrupt(ImageFormat format, Throwable cause) {
+        if (cause instanceof EndBoundedImageInputStream.Exhausted) {
+            return ImageException.badRequest("corrupt " + name(format) + " image: its data ends long before its pixels do", cause);
+        }
         return ImageException.badRequest("corrupt or truncated " + name(format) + " image", cause);
     }
 

@@ -330,6 +330,35 @@ class ImageDecoderTest {
         assertStatus(Arrays.copyOf(webp, webp.length - 30), ImageLimits.defaults(), 400, "WebP");
     }
 
+    /**
+     * Found by ImageDecoderFuzzTest: a valid lossless WebP with a few bits flipped, whose prefix-code
+     * groups TwelveMonkeys' VP8L reader kept building from the bits "after" the end of the data
+     * (16 s and 35 GB of allocations unguarded). Refused as corrupt within a few MB.
+     */
+    @Test
+    void refusesAWebpLosslessImageThatDecodesOnPastItsData() throws ImageException {
+        byte[] bomb = {'R', 'I', 'F', 'F', 56, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'L', 44, 0, 0, 0,
+                47, 63, -64, 7, 0, 31, 32, 16, 72, -38, 31, 122, -115, -7, 23, 0, 20, -7, 63, -38, -4, 7, 95, 36};
+        assertThat(ImageDecoder.probe(bomb)).isEqualTo(new ImageInfo(ImageFormat.WEBP, 64, 32, 1));
+        long before = allocatedBytes();
+        assertStatus(bomb, ImageLimits.defaults(), 400, "WebP image: its data ends long before its pixels do");
+        assertThat(allocatedBytes() - before).isLessThan(64L * 1024 * 1024);
+    }
+
+    @Test
+    void aStreamReadAtItsEndFailsOnlyAfterTheLookAheadAllowance() throws Exception {
+        try (var in = new EndBoundedImageInputStream(new byte[] {1, 2, 3})) {
+            assertThat(in.read(new byte[8], 0, 8)).isEqualTo(3); // short: the first read at the end
+            for (int i = 1; i < EndBoundedImageInputStream.MAX_READS_AT_END; i++) {
+                assertThat(in.read()).isEqualTo(-1);
+            }
+            assertThatThrownBy(in::read).isInstanceOf(EndBoundedImageInputStream.Exhausted.class);
+            in.seek(1);
+            assertThat(in.read()).as("reads inside the data still answer").isEqualTo(2);
+            assertThat(in.length()).isEqualTo(3);
+        }
+    }
+
     @Test
     void refusesRandomBytes() {
         byte[] random = new byte[4096];
