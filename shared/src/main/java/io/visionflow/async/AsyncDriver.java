@@ -18,9 +18,11 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,6 +44,9 @@ public final class AsyncDriver implements Driver, AutoCloseable {
 
     private final AsyncSteps steps;
     private final StepQueue queue;
+    /** The runs this process waits for: their contexts, and who is told of the end. */
+    private final Map<String, StepContext> contexts = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<List<AsyncState.RecordEnd>>> waiting = new ConcurrentHashMap<>();
 
     public AsyncDriver(AsyncState state, StepExecutor executor, QueueMaker queues) {
         StepQueue[] holder = new StepQueue[1];
@@ -55,7 +60,25 @@ public final class AsyncDriver implements Driver, AutoCloseable {
             public void sendAll(List<byte[]> messages) {
                 holder[0].sendAll(messages);
             }
-        }, executor);
+        }, executor, new RunHost() {
+            @Override
+            public StepContext context(String run, RunSpec spec) {
+                return contexts.get(run);
+            }
+
+            @Override
+            public BufferedImage load(RunSpec spec, ObjectNode record) throws StepFailure {
+                throw new StepFailure(500, "records of a waited run are loaded when it starts");
+            }
+
+            @Override
+            public void finished(String run, RunSpec spec, List<AsyncState.RecordEnd> ends) {
+                CompletableFuture<List<AsyncState.RecordEnd>> done = waiting.get(run);
+                if (done != null) {
+                    done.complete(ends);
+                }
+            }
+        });
         this.queue = queues.make(steps::handle, steps::deadLetter);
         holder[0] = queue;
     }
@@ -89,9 +112,11 @@ public final class AsyncDriver implements Driver, AutoCloseable {
                 failures.add(f);
             }
         }
-        steps.start(new AsyncSteps.Run(id, context, echoes, done::complete), flow.topNode(), roots, failures);
+        contexts.put(id, context);
+        waiting.put(id, done);
         List<AsyncState.RecordEnd> ends;
         try {
+            steps.start(id, RunSpec.waited(context.account(), records.size()), flow, echoes, roots, failures);
             ends = done.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             endRemaining(id, new StepFailure(504, "the request's deadline of " + deadline.toMillis()
@@ -104,6 +129,8 @@ public final class AsyncDriver implements Driver, AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         } finally {
+            contexts.remove(id);
+            waiting.remove(id);
             steps.forget(id);
         }
         List<ObjectNode> out = new ArrayList<>();

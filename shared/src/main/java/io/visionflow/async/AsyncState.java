@@ -17,6 +17,19 @@ public interface AsyncState {
     record RecordEnd(byte[] result) {
     }
 
+    /**
+     * Stores what any worker needs to continue a run (a {@link RunSpec} as JSON) unless stored;
+     * written before the run's first message is sent.
+     */
+    void putRun(String run, byte[] spec);
+
+    Optional<byte[]> run(String run);
+
+    /** Stores a record's echo as the run answers it (its fields and image size) unless stored; returns the stored one. */
+    byte[] putRecord(String run, int record, byte[] echo);
+
+    Optional<byte[]> record(String run, int record);
+
     /** Stores a step's outcome unless one is stored; returns the stored one (the first). */
     Step putStep(String run, String key, byte[] message, byte[] outcome);
 

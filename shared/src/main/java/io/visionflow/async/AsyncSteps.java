@@ -16,24 +16,32 @@ import io.visionflow.engine.StepInput;
 import io.visionflow.engine.StepOutcome;
 import io.visionflow.engine.Steps;
 import io.visionflow.flow.Action;
+import io.visionflow.flow.FlowDefinition;
 import io.visionflow.flow.ListAction;
 import io.visionflow.worker.StepCodec;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 /**
  * The rules of an async run, one message at a time. A message names one step of one record:
  * <pre>{"run", "record", "key", "parent", "scope", "charges", "step": {the step as StepCodec writes it}}</pre>
+ * or asks to start a record: {@code {"run", "record", "start": {the record as sent}}}.
  * Keys are paths: the record's top node is {@code "2"}, its children {@code "2.0"}, {@code "2.1"}…,
  * so sorting keys by their numbers gives the order in which the in-process driver applies writes.
+ *
+ * <p>A run is stored before its first message ({@link RunSpec}, and each record's echo once it
+ * has started), so whichever process handles a message can continue it: its {@link RunHost}
+ * builds the run's context from the spec.
  *
  * <p>Handling a message: the step's outcome is read from the state or, the first time, executed
  * and stored (first wins: a duplicate that executed too keeps the stored outcome, and charges come
@@ -43,48 +51,95 @@ import java.util.function.Consumer;
  * child that makes the count whole completes the parent (for a sequence, each count sends the next
  * child); the top node's completion ends the record, with its answer assembled from the stored
  * outcomes. Every one of these effects may be repeated by a redelivery and changes nothing the
- * second time, so a worker that dies anywhere in between only causes a redelivery. A step costs a
- * read and a write on the way down and a set addition on the way up; only the child that completes
- * a parallel join, and the children of a sequence, read their parent.
+ * second time, so a worker that dies anywhere in between only causes a redelivery; handling a
+ * stored step again re-sends its children, so a run whose messages were lost is continued by
+ * sending its records' start messages again ({@link #restart}) without calling a model twice. A
+ * step costs a read and a write on the way down and a set addition on the way up; only the child
+ * that completes a parallel join, and the children of a sequence, read their parent.
  */
 public final class AsyncSteps {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int CACHED_RUNS = 1024;
 
-    /** A run as this process knows it: its context, its records as they will be echoed, and who waits for it. */
-    public record Run(String id, StepContext context, List<ObjectNode> echoes, Consumer<List<AsyncState.RecordEnd>> finished) {
+    /** A run as this process knows it: its spec, flow (when it starts records here), context and echoes. */
+    private record Run(String id, RunSpec spec, FlowDefinition flow, StepContext context,
+                       Map<Integer, ObjectNode> echoes, Set<Integer> ended) {
+        Run(String id, RunSpec spec, FlowDefinition flow, StepContext context) {
+            this(id, spec, flow, context, new ConcurrentHashMap<>(), ConcurrentHashMap.newKeySet());
+        }
     }
 
     private final AsyncState state;
     private final StepQueue queue;
     private final StepExecutor executor;
-    private final Map<String, Run> runs = new ConcurrentHashMap<>();
-    private final Set<String> finished = ConcurrentHashMap.newKeySet();
-    /** Records this process saw end ({@code run/record}): their late messages are dropped unread. */
-    private final Set<String> ended = ConcurrentHashMap.newKeySet();
+    private final RunHost host;
+    /** The runs this process handled lately, so a run's context and echoes are built once. */
+    private final Map<String, Run> runs = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Run> eldest) {
+            return size() > CACHED_RUNS;
+        }
+    });
 
-    public AsyncSteps(AsyncState state, StepQueue queue, StepExecutor executor) {
+    public AsyncSteps(AsyncState state, StepQueue queue, StepExecutor executor, RunHost host) {
         this.state = state;
         this.queue = queue;
+        this.host = host;
         // a step's retry and timeout_ms are honoured here exactly as by the in-process driver
         this.executor = RetryingExecutor.around(executor);
     }
 
-    /** Registers a run and sends the top node of each record that has a root; the others end now with their failure. */
-    public void start(Run run, Action top, List<Optional<RecordRoot>> roots, List<StepFailure> failures) {
-        runs.put(run.id(), run);
+    /**
+     * Starts a run whose records are loaded: stores it, then sends the top node of each record that
+     * has a root; the others end now with their failure.
+     */
+    public void start(String id, RunSpec spec, FlowDefinition flow, List<ObjectNode> echoes,
+                      List<Optional<RecordRoot>> roots, List<StepFailure> failures) {
+        state.putRun(id, spec.toJson());
+        Run run = new Run(id, spec, flow, host.context(id, spec));
+        runs.put(id, run);
+        List<byte[]> tops = new ArrayList<>();
         for (int i = 0; i < roots.size(); i++) {
+            ObjectNode echo = storeEcho(run, i, echoes.get(i));
             if (roots.get(i).isEmpty()) {
                 endRecord(run, i, failures.get(i));
-                continue;
+            } else {
+                tops.add(top(run, i, echo, roots.get(i).get()));
             }
-            RecordRoot root = roots.get(i).get();
-            ObjectNode snapshot = pick(run.echoes().get(i), Steps.reads(top));
-            byte[] step = StepCodec.request(new StepInput(top, snapshot, root.image(), root.frame(), root.original()), run.context());
-            queue.send(message(run.id(), i, String.valueOf(i), null, JsonPointer.empty(), "", step));
         }
+        queue.sendAll(tops);
     }
 
-    /** Forgets a run this process no longer waits for (ended, or given up at its deadline). */
+    /**
+     * Starts a run of a stored flow ({@code spec.flow()}) over records as sent: stores it and sends
+     * one start message per record, so the records are loaded by the workers, in parallel.
+     */
+    public void start(String id, RunSpec spec, List<ObjectNode> records) {
+        state.putRun(id, spec.toJson());
+        queue.sendAll(startMessages(id, records));
+    }
+
+    /**
+     * Sends the start messages of a run's records again, for a run whose messages may have been
+     * lost (a process that died with an in-process queue): what is stored is walked again, no step
+     * runs twice, and records that ended stay as they are.
+     */
+    public void restart(String id, List<ObjectNode> records) {
+        queue.sendAll(startMessages(id, records));
+    }
+
+    private static List<byte[]> startMessages(String id, List<ObjectNode> records) {
+        List<byte[]> out = new ArrayList<>();
+        for (int i = 0; i < records.size(); i++) {
+            ObjectNode m = JSON.createObjectNode();
+            m.put("run", id).put("record", i);
+            m.set("start", records.get(i));
+            out.add(bytes(m));
+        }
+        return out;
+    }
+
+    /** Forgets what this process cached of a run (it ended, or was given up at its deadline). */
     public void forget(String run) {
         runs.remove(run);
     }
@@ -95,10 +150,14 @@ public final class AsyncSteps {
      */
     public void handle(byte[] bytes) {
         JsonNode message = tree(bytes);
-        Run run = runs.get(message.path("run").asText());
         int record = message.path("record").asInt();
-        if (run == null || ended.contains(run.id() + "/" + record)) {
-            return; // a run this process no longer waits for, or a record it ended
+        Run run = run(message.path("run").asText()).orElse(null);
+        if (run == null || run.ended().contains(record)) {
+            return; // a run that is not stored (expired, or never started), or a record this process ended
+        }
+        if (message.has("start")) {
+            startRecord(run, record, message.get("start"));
+            return;
         }
         // read first: a model call costs far more than a read, so a duplicate or a redelivery
         // reuses the stored outcome instead of calling the model again
@@ -119,27 +178,100 @@ public final class AsyncSteps {
         proceed(run, message, input != null ? input : input(message), stored);
     }
 
+    /** Loads a record's image and sends its top node; a record that cannot load ends with the reason. */
+    private void startRecord(Run run, int record, JsonNode sent) {
+        host.started(run.id(), run.spec());
+        if (state.recordEnd(run.id(), record).isPresent()) {
+            endRecord(run, record, null); // ended before: only counts it again, finishing the run if it is due
+            return;
+        }
+        if (!(sent instanceof ObjectNode fields)) {
+            throw new IllegalArgumentException("a start message without its record");
+        }
+        FlowDefinition flow = run.flow();
+        if (flow == null) {
+            endRecord(run, record, new StepFailure(409, "flow \"" + run.spec().flow() + "\" is missing from the run"));
+            return;
+        }
+        ObjectNode echo = RecordRoot.echo(fields);
+        RecordRoot root;
+        try {
+            // a redelivery loads the image again: only a stored echo proves the record had started
+            BufferedImage image = host.load(run.spec(), fields);
+            echo.put("_width", image.getWidth());
+            echo.put("_height", image.getHeight());
+            root = RecordRoot.of(image, flow, run.context().images());
+        } catch (StepFailure f) {
+            storeEcho(run, record, echo);
+            endRecord(run, record, f);
+            return;
+        }
+        queue.send(top(run, record, storeEcho(run, record, echo), root));
+    }
+
+    private byte[] top(Run run, int record, ObjectNode echo, RecordRoot root) {
+        Action top = run.flow().topNode();
+        ObjectNode snapshot = pick(echo, Steps.reads(top));
+        byte[] step = StepCodec.request(new StepInput(top, snapshot, root.image(), root.frame(), root.original()), run.context());
+        return message(run.id(), record, String.valueOf(record), null, JsonPointer.empty(), "", step);
+    }
+
+    /** Stores a record's echo (first wins) and keeps the stored one. */
+    private ObjectNode storeEcho(Run run, int record, ObjectNode echo) {
+        ObjectNode stored = (ObjectNode) tree(state.putRecord(run.id(), record, bytes(echo)));
+        run.echoes().put(record, stored);
+        return stored;
+    }
+
+    private ObjectNode echo(Run run, int record) {
+        return run.echoes().computeIfAbsent(record, r -> (ObjectNode) tree(state.record(run.id(), r).orElseThrow(() ->
+                new IllegalStateException("record " + r + " of run " + run.id() + " has no stored echo"))));
+    }
+
+    /** The run as this process knows it, or as its stored spec makes it. */
+    private Optional<Run> run(String id) {
+        Run cached = runs.get(id);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        Optional<byte[]> stored = state.run(id);
+        if (stored.isEmpty()) {
+            return Optional.empty();
+        }
+        RunSpec spec = RunSpec.fromJson(stored.get());
+        FlowDefinition flow = spec.flow() == null ? null : spec.definition(spec.flow()).orElse(null);
+        StepContext context = host.context(id, spec);
+        if (context == null) {
+            return Optional.empty();
+        }
+        Run run = new Run(id, spec, flow, context);
+        Run raced = runs.putIfAbsent(id, run);
+        return Optional.of(raced != null ? raced : run);
+    }
+
     /**
      * A message that could not be handled after every delivery: its record ends with the reason,
      * so the run is never stuck waiting for it.
      */
     public void deadLetter(byte[] bytes, String reason) {
         JsonNode message = tree(bytes);
-        Run run = runs.get(message.path("run").asText());
-        if (run != null) {
-            endRecord(run, message.path("record").asInt(), new StepFailure(500, "step " + message.path("key").asText()
-                    + " could not run: " + reason));
-        }
+        run(message.path("run").asText()).ifPresent(run -> {
+            int record = message.path("record").asInt();
+            if (message.has("start") && state.record(run.id(), record).isEmpty()) {
+                storeEcho(run, record, message.get("start") instanceof ObjectNode o ? RecordRoot.echo(o) : JSON.createObjectNode());
+            }
+            String what = message.has("start") ? "record " + record : "step " + message.path("key").asText();
+            endRecord(run, record, new StepFailure(500, what + " could not run: " + reason));
+        });
     }
 
     /** Ends what is left of a run's records with this failure (the run's deadline passed). */
     public void endRemaining(String runId, StepFailure failure) {
-        Run run = runs.get(runId);
-        if (run != null) {
-            for (int i = 0; i < run.echoes().size(); i++) {
+        run(runId).ifPresent(run -> {
+            for (int i = 0; i < run.spec().records(); i++) {
                 endRecord(run, i, failure);
             }
-        }
+        });
     }
 
     private byte[] execute(Run run, StepInput input) {
@@ -236,7 +368,7 @@ public final class AsyncSteps {
         if (state.recordEnd(run.id(), record).isPresent()) {
             // ended before; the count below is idempotent, and repeating it finishes a run whose last
             // record's worker died between ending the record and finishing the run
-            if (state.endRecord(run.id(), record, null) >= run.echoes().size()) {
+            if (state.endRecord(run.id(), record, null) >= run.spec().records()) {
                 finish(run);
             }
             return;
@@ -254,31 +386,23 @@ public final class AsyncSteps {
         ArrayNode list = result.putArray("charges");
         charges.forEach(c -> list.addObject().put("action", c.actionId()).put("item", c.item()).put("credits", c.credits()));
         int count = state.endRecord(run.id(), record, new AsyncState.RecordEnd(bytes(result)));
-        ended.add(run.id() + "/" + record);
-        if (count >= run.echoes().size()) {
+        run.ended().add(record);
+        if (count >= run.spec().records()) {
             finish(run);
         }
     }
 
     private void finish(Run run) {
-        if (!finished.add(run.id())) {
-            return;
-        }
         List<AsyncState.RecordEnd> ends = new ArrayList<>();
-        for (int i = 0; i < run.echoes().size(); i++) {
+        for (int i = 0; i < run.spec().records(); i++) {
             ends.add(state.recordEnd(run.id(), i).orElseThrow());
         }
-        try {
-            run.finished().accept(ends);
-        } catch (RuntimeException e) {
-            finished.remove(run.id()); // delivered again, the run finishes again
-            throw e;
-        }
+        host.finished(run.id(), run.spec(), ends);
     }
 
     /** The record as its stored outcomes make it, in the order the in-process driver would apply them. */
     private ObjectNode assemble(Run run, int record, List<Charge> charges) {
-        ObjectNode answer = run.echoes().get(record).deepCopy();
+        ObjectNode answer = echo(run, record).deepCopy();
         List<Map.Entry<String, AsyncState.Step>> steps = new ArrayList<>(state.steps(run.id(), record).entrySet());
         steps.sort(Map.Entry.comparingByKey(KEY_ORDER));
         for (Map.Entry<String, AsyncState.Step> e : steps) {

@@ -12,6 +12,28 @@ public final class MemoryAsyncState implements AsyncState {
     private final Map<String, Set<String>> joins = new ConcurrentHashMap<>();
     private final Map<String, RecordEnd> ends = new ConcurrentHashMap<>();
     private final Map<String, Set<Integer>> ended = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> runs = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> records = new ConcurrentHashMap<>();
+
+    @Override
+    public void putRun(String run, byte[] spec) {
+        runs.putIfAbsent(run, spec);
+    }
+
+    @Override
+    public Optional<byte[]> run(String run) {
+        return Optional.ofNullable(runs.get(run));
+    }
+
+    @Override
+    public byte[] putRecord(String run, int record, byte[] echo) {
+        return records.computeIfAbsent(run + "/" + record, k -> echo);
+    }
+
+    @Override
+    public Optional<byte[]> record(String run, int record) {
+        return Optional.ofNullable(records.get(run + "/" + record));
+    }
 
     @Override
     public Step putStep(String run, String key, byte[] message, byte[] outcome) {

@@ -18,12 +18,12 @@ public record RecordRoot(ImageRef image, Frame frame, ImageRef original) {
     /**
      * What a record's answer starts from: its fields, echoed without the image (DESIGN section 1),
      * which is not copied either, and without the client's local {@code _file} path, which is no
-     * result of ours.
+     * result of ours, nor the {@code _blob} an async request keeps its image in.
      */
     public static ObjectNode echo(ObjectNode input) {
         ObjectNode state = input.objectNode();
         input.properties().forEach(e -> {
-            if (!e.getKey().equals("_base64") && !e.getKey().equals("_file")) {
+            if (!e.getKey().equals("_base64") && !e.getKey().equals("_file") && !e.getKey().equals("_blob")) {
                 state.set(e.getKey(), e.getValue().deepCopy());
             }
         });

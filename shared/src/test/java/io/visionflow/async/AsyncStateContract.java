@@ -97,4 +97,19 @@ public abstract class AsyncStateContract {
         assertThat(state.endRecord("other", 0, null)).isEqualTo(1);
         assertThat(state.recordEnd("other", 0)).isEmpty();
     }
+
+    @Test
+    void aRunsSpecAndItsRecordsAreStoredOnce() {
+        assertThat(state.run("r")).isEmpty();
+        state.putRun("r", b("spec1"));
+        state.putRun("r", b("spec2"));
+        assertThat(state.run("r")).hasValueSatisfying(v -> assertThat(v).isEqualTo(b("spec1")));
+        assertThat(state.run("other")).isEmpty();
+        assertThat(state.record("r", 0)).isEmpty();
+        assertThat(state.putRecord("r", 0, b("e1"))).isEqualTo(b("e1"));
+        assertThat(state.putRecord("r", 0, b("e2"))).isEqualTo(b("e1"));
+        assertThat(state.record("r", 0)).hasValueSatisfying(v -> assertThat(v).isEqualTo(b("e1")));
+        assertThat(state.record("r", 1)).isEmpty();
+        assertThat(state.record("other", 0)).isEmpty();
+    }
 }

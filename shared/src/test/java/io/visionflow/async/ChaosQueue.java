@@ -126,6 +126,27 @@ final class ChaosQueue implements StepQueue, AutoCloseable {
             }
         }
 
+        // a run and its echoes are stored by whoever starts it, synchronously: not a delivery to crash
+        @Override
+        public void putRun(String run, byte[] spec) {
+            state.putRun(run, spec);
+        }
+
+        @Override
+        public java.util.Optional<byte[]> run(String run) {
+            return state.run(run);
+        }
+
+        @Override
+        public byte[] putRecord(String run, int record, byte[] echo) {
+            return state.putRecord(run, record, echo);
+        }
+
+        @Override
+        public java.util.Optional<byte[]> record(String run, int record) {
+            return state.record(run, record);
+        }
+
         @Override
         public Step putStep(String run, String key, byte[] message, byte[] outcome) {
             Step s = state.putStep(run, key, message, outcome);

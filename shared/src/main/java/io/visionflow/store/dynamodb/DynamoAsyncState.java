@@ -24,7 +24,9 @@ import java.util.TreeMap;
  *   <li>{@code step#<key>}: the step's message and outcome, put only if absent;</li>
  *   <li>{@code join#<key>}: the string set {@code done} of finished children, {@code ADD}ed to;</li>
  *   <li>{@code end#<record>}: the record's answer, put only if absent;</li>
- *   <li>{@code run}: the number set {@code ended} of ended records, {@code ADD}ed to.</li>
+ *   <li>{@code run}: the number set {@code ended} of ended records, {@code ADD}ed to;</li>
+ *   <li>{@code spec}: what any worker needs to continue the run, put only if absent;</li>
+ *   <li>{@code rec#<record>}: the record's echo, put only if absent.</li>
  * </ul>
  * Every item carries {@code expires_at} ({@value #RETENTION_DAYS} days), for the table's TTL.
  */
@@ -50,21 +52,56 @@ public final class DynamoAsyncState implements AsyncState {
     }
 
     @Override
-    public Step putStep(String run, String key, byte[] message, byte[] outcome) {
-        Map<String, AttributeValue> item = new HashMap<>(key(run, "step#" + key));
-        item.put("message", AttributeValue.fromB(SdkBytes.fromByteArray(message)));
-        item.put("outcome", AttributeValue.fromB(SdkBytes.fromByteArray(outcome)));
+    public void putRun(String run, byte[] spec) {
+        putFirst(run, "spec", Map.of("data", spec), "store the spec of run " + run);
+    }
+
+    @Override
+    public Optional<byte[]> run(String run) {
+        return read(run, "spec", "data", "read the spec of run " + run);
+    }
+
+    @Override
+    public byte[] putRecord(String run, int record, byte[] echo) {
+        return putFirst(run, "rec#" + record, Map.of("data", echo), "store record " + record + " of run " + run)
+                ? echo
+                : record(run, record).orElseThrow(() -> new StoreException("record " + record + " of run " + run + " vanished"));
+    }
+
+    @Override
+    public Optional<byte[]> record(String run, int record) {
+        return read(run, "rec#" + record, "data", "read record " + record + " of run " + run);
+    }
+
+    /** Puts an item of binary attributes unless it exists; false when it did. */
+    private boolean putFirst(String run, String sk, Map<String, byte[]> attributes, String what) {
+        Map<String, AttributeValue> item = new HashMap<>(key(run, sk));
+        attributes.forEach((name, value) -> item.put(name, AttributeValue.fromB(SdkBytes.fromByteArray(value))));
         item.put("expires_at", expires());
         try {
-            Dynamo.call("store step " + key + " of run " + run, () -> client.putItem(b -> b.tableName(table).item(item)
+            Dynamo.call(what, () -> client.putItem(b -> b.tableName(table).item(item)
                     .conditionExpression("attribute_not_exists(pk)")));
-            return new Step(message, outcome);
+            return true;
         } catch (StoreException e) {
             if (e.getCause() instanceof ConditionalCheckFailedException) {
-                return step(run, key).orElseThrow(() -> new StoreException("step " + key + " of run " + run + " vanished"));
+                return false;
             }
             throw e;
         }
+    }
+
+    private Optional<byte[]> read(String run, String sk, String attribute, String what) {
+        var item = Dynamo.call(what, () -> client.getItem(b -> b.tableName(table).key(key(run, sk))
+                .consistentRead(true))).item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(item.get(attribute).b().asByteArray());
+    }
+
+    @Override
+    public Step putStep(String run, String key, byte[] message, byte[] outcome) {
+        if (putFirst(run, "step#" + key, Map.of("message", message, "outcome", outcome), "store step " + key + " of run " + run)) {
+            return new Step(message, outcome);
+        }
+        return step(run, key).orElseThrow(() -> new StoreException("step " + key + " of run " + run + " vanished"));
     }
 
     @Override
@@ -110,17 +147,7 @@ public final class DynamoAsyncState implements AsyncState {
     @Override
     public int endRecord(String run, int record, RecordEnd end) {
         if (end != null) {
-            Map<String, AttributeValue> item = new HashMap<>(key(run, "end#" + record));
-            item.put("result", AttributeValue.fromB(SdkBytes.fromByteArray(end.result())));
-            item.put("expires_at", expires());
-            try {
-                Dynamo.call("end record " + record + " of run " + run, () -> client.putItem(b -> b.tableName(table)
-                        .item(item).conditionExpression("attribute_not_exists(pk)")));
-            } catch (StoreException e) {
-                if (!(e.getCause() instanceof ConditionalCheckFailedException)) {
-                    throw e;
-                }
-            }
+            putFirst(run, "end#" + record, Map.of("result", end.result()), "end record " + record + " of run " + run);
         }
         var updated = Dynamo.call("count the end of record " + record + " of run " + run, () -> client.updateItem(b -> b
                 .tableName(table).key(key(run, "run"))
@@ -133,8 +160,6 @@ public final class DynamoAsyncState implements AsyncState {
 
     @Override
     public Optional<RecordEnd> recordEnd(String run, int record) {
-        var item = Dynamo.call("read the end of record " + record + " of run " + run, () -> client.getItem(b -> b
-                .tableName(table).key(key(run, "end#" + record)).consistentRead(true))).item();
-        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(new RecordEnd(item.get("result").b().asByteArray()));
+        return read(run, "end#" + record, "result", "read the end of record " + record + " of run " + run).map(RecordEnd::new);
     }
 }
