@@ -12,7 +12,10 @@ import io.visionflow.image.RecordImageSource;
 import io.visionflow.image.UrlFetcher;
 import io.visionflow.net.OutboundPolicy;
 import io.visionflow.request.AsyncRequests;
-import io.visionflow.request.InProcessRequestQueue;
+import io.visionflow.async.AsyncState;
+import io.visionflow.async.InProcessStepQueue;
+import io.visionflow.async.MemoryAsyncState;
+import io.visionflow.async.StepQueue;
 import io.visionflow.request.RequestQueue;
 import io.visionflow.service.ServiceCatalog;
 import io.visionflow.store.ConflictException;
@@ -77,8 +80,19 @@ public final class Api implements AutoCloseable {
         /** Records of one async request. */
         public int maxAsyncRecords = 1000;
         public AsyncRequests.Options async = AsyncRequests.Options.defaults();
-        /** Where async requests wait; null for an in-process queue sized by {@code async}. */
+        /**
+         * Where whole async requests wait for a worker that runs them; null (the default) runs
+         * requests as async steps instead, on {@link #stepQueue} with {@link #asyncState}.
+         */
         public RequestQueue.Factory queue;
+        /** What async runs keep between steps; null for this process's memory. */
+        public AsyncState asyncState;
+        /**
+         * The queue async steps travel on; null for an in-process one with {@code async}'s workers,
+         * backlog and deliveries. In the cloud an SQS queue, whose consumers are the
+         * worker functions.
+         */
+        public StepQueue.Maker stepQueue;
         public WebhookSender.Options webhooks = WebhookSender.Options.defaults();
         /** Requests per account and second (a token bucket in this process); null for no limit. */
         public RateLimit rateLimit;
@@ -120,9 +134,15 @@ public final class Api implements AutoCloseable {
         flows.register(routes);
         new ProcessEndpoints(this, flows).register(routes);
         this.webhooks = new WebhookSender(config.webhooks, config.outbound);
-        RequestQueue.Factory queue = config.queue != null ? config.queue : InProcessRequestQueue.factory(
-                config.async.workers(), config.async.queueCapacity(), config.async.redeliveryDelay());
-        this.requests = new AsyncRequests(config.stores, engine, webhooks, queue, config.async, config.clock);
+        if (config.queue != null) {
+            this.requests = new AsyncRequests(config.stores, engine, webhooks, config.queue, config.async, config.clock);
+        } else {
+            StepQueue.Maker steps = config.stepQueue != null ? config.stepQueue : (handler, dead) -> new InProcessStepQueue(
+                    handler, dead, config.async.workers(), config.async.maxDeliveries(), config.async.redeliveryDelay(),
+                    config.async.queueCapacity());
+            this.requests = new AsyncRequests(config.stores, engine, webhooks,
+                    config.asyncState != null ? config.asyncState : new MemoryAsyncState(), steps, config.async, config.clock);
+        }
         new RequestsEndpoints(this, requests).register(routes);
         new TasksEndpoints(this, flows).register(routes);
         new ModelsEndpoints(this).register(routes);

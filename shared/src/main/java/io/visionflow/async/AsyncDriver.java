@@ -1,9 +1,6 @@
 package io.visionflow.async;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.visionflow.engine.Charge;
 import io.visionflow.engine.Driver;
 import io.visionflow.engine.RecordLoader;
 import io.visionflow.engine.RecordRoot;
@@ -14,7 +11,6 @@ import io.visionflow.engine.StepFailure;
 import io.visionflow.flow.FlowDefinition;
 
 import java.awt.image.BufferedImage;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,41 +22,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 
 /**
  * Runs a flow as the async choreography of {@link AsyncSteps} and waits for it: the driver that
  * the same tests run next to the in-process one, so both give the same records and credits.
  */
 public final class AsyncDriver implements Driver, AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** Makes the queue the steps travel on, given who handles a delivery and who gets the dead letters. */
-    @FunctionalInterface
-    public interface QueueMaker {
-        StepQueue make(Consumer<byte[]> handler, BiConsumer<byte[], String> deadLetter);
-    }
-
     private final AsyncSteps steps;
-    private final StepQueue queue;
     /** The runs this process waits for: their contexts, and who is told of the end. */
     private final Map<String, StepContext> contexts = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<List<AsyncState.RecordEnd>>> waiting = new ConcurrentHashMap<>();
 
-    public AsyncDriver(AsyncState state, StepExecutor executor, QueueMaker queues) {
-        StepQueue[] holder = new StepQueue[1];
-        this.steps = new AsyncSteps(state, new StepQueue() {
-            @Override
-            public void send(byte[] message) {
-                holder[0].send(message);
-            }
-
-            @Override
-            public void sendAll(List<byte[]> messages) {
-                holder[0].sendAll(messages);
-            }
-        }, executor, new RunHost() {
+    public AsyncDriver(AsyncState state, StepExecutor executor, StepQueue.Maker queues) {
+        this.steps = new AsyncSteps(state, executor, new RunHost() {
             @Override
             public StepContext context(String run, RunSpec spec) {
                 return contexts.get(run);
@@ -78,9 +52,7 @@ public final class AsyncDriver implements Driver, AutoCloseable {
                     done.complete(ends);
                 }
             }
-        });
-        this.queue = queues.make(steps::handle, steps::deadLetter);
-        holder[0] = queue;
+        }, queues);
     }
 
     /** On an in-process queue with {@code workers} workers, five deliveries per message. */
@@ -133,16 +105,7 @@ public final class AsyncDriver implements Driver, AutoCloseable {
             waiting.remove(id);
             steps.forget(id);
         }
-        List<ObjectNode> out = new ArrayList<>();
-        List<Charge> charges = new ArrayList<>();
-        for (AsyncState.RecordEnd end : ends) {
-            JsonNode result = tree(end.result());
-            out.add((ObjectNode) result.get("record"));
-            for (JsonNode c : result.path("charges")) {
-                charges.add(new Charge(c.path("action").asText(), c.path("item").asText(), c.path("credits").asInt()));
-            }
-        }
-        return new RunResult(out, charges, Duration.ofNanos(System.nanoTime() - start));
+        return AsyncSteps.result(ends, Duration.ofNanos(System.nanoTime() - start));
     }
 
     /** Ends what is left, retrying a state that fails now and then: each attempt repeats only what did not happen. */
@@ -159,22 +122,8 @@ public final class AsyncDriver implements Driver, AutoCloseable {
         throw last;
     }
 
-    private static JsonNode tree(byte[] bytes) {
-        try {
-            return JSON.readTree(bytes);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @Override
     public void close() {
-        if (queue instanceof AutoCloseable c) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        steps.close();
     }
 }

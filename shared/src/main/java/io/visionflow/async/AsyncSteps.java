@@ -9,6 +9,7 @@ import io.visionflow.engine.Charge;
 import io.visionflow.engine.ChildStep;
 import io.visionflow.engine.RecordRoot;
 import io.visionflow.engine.RetryingExecutor;
+import io.visionflow.engine.RunResult;
 import io.visionflow.engine.StepContext;
 import io.visionflow.engine.StepExecutor;
 import io.visionflow.engine.StepFailure;
@@ -22,6 +23,7 @@ import io.visionflow.worker.StepCodec;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -57,7 +59,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * step costs a read and a write on the way down and a set addition on the way up; only the child
  * that completes a parallel join, and the children of a sequence, read their parent.
  */
-public final class AsyncSteps {
+public final class AsyncSteps implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CACHED_RUNS = 1024;
 
@@ -81,12 +83,24 @@ public final class AsyncSteps {
         }
     });
 
-    public AsyncSteps(AsyncState state, StepQueue queue, StepExecutor executor, RunHost host) {
+    /** Steps whose messages travel on the queue {@code queues} makes for them (closed by {@link #close}). */
+    public AsyncSteps(AsyncState state, StepExecutor executor, RunHost host, StepQueue.Maker queues) {
         this.state = state;
-        this.queue = queue;
         this.host = host;
         // a step's retry and timeout_ms are honoured here exactly as by the in-process driver
         this.executor = RetryingExecutor.around(executor);
+        this.queue = queues.make(this::handle, this::deadLetter);
+    }
+
+    @Override
+    public void close() {
+        if (queue instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot close the step queue", e);
+            }
+        }
     }
 
     /**
@@ -113,10 +127,12 @@ public final class AsyncSteps {
     /**
      * Starts a run of a stored flow ({@code spec.flow()}) over records as sent: stores it and sends
      * one start message per record, so the records are loaded by the workers, in parallel.
+     *
+     * @throws StepQueue.Full when the queue takes no new runs now
      */
     public void start(String id, RunSpec spec, List<ObjectNode> records) {
         state.putRun(id, spec.toJson());
-        queue.sendAll(startMessages(id, records));
+        queue.startAll(startMessages(id, records));
     }
 
     /**
@@ -125,7 +141,7 @@ public final class AsyncSteps {
      * runs twice, and records that ended stay as they are.
      */
     public void restart(String id, List<ObjectNode> records) {
-        queue.sendAll(startMessages(id, records));
+        queue.startAll(startMessages(id, records));
     }
 
     private static List<byte[]> startMessages(String id, List<ObjectNode> records) {
@@ -398,6 +414,20 @@ public final class AsyncSteps {
             ends.add(state.recordEnd(run.id(), i).orElseThrow());
         }
         host.finished(run.id(), run.spec(), ends);
+    }
+
+    /** The records and credits of a run's ends, in record order. */
+    public static RunResult result(List<AsyncState.RecordEnd> ends, Duration elapsed) {
+        List<ObjectNode> records = new ArrayList<>();
+        List<Charge> charges = new ArrayList<>();
+        for (AsyncState.RecordEnd end : ends) {
+            JsonNode result = tree(end.result());
+            records.add((ObjectNode) result.get("record"));
+            for (JsonNode c : result.path("charges")) {
+                charges.add(new Charge(c.path("action").asText(), c.path("item").asText(), c.path("credits").asInt()));
+            }
+        }
+        return new RunResult(records, charges, elapsed);
     }
 
     /** The record as its stored outcomes make it, in the order the in-process driver would apply them. */

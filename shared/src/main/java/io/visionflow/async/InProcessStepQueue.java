@@ -31,8 +31,17 @@ public final class InProcessStepQueue implements StepQueue, AutoCloseable {
     private final Duration redeliveryDelay;
     private volatile boolean closed;
 
+    private final int capacity;
+
     public InProcessStepQueue(Consumer<byte[]> handler, BiConsumer<byte[], String> deadLetter, int workers,
                               int maxDeliveries, Duration redeliveryDelay) {
+        this(handler, deadLetter, workers, maxDeliveries, redeliveryDelay, Integer.MAX_VALUE);
+    }
+
+    /** A queue that refuses new runs while more than {@code capacity} messages wait. */
+    public InProcessStepQueue(Consumer<byte[]> handler, BiConsumer<byte[], String> deadLetter, int workers,
+                              int maxDeliveries, Duration redeliveryDelay, int capacity) {
+        this.capacity = capacity;
         this.handler = handler;
         this.deadLetter = deadLetter;
         this.maxDeliveries = maxDeliveries;
@@ -53,6 +62,14 @@ public final class InProcessStepQueue implements StepQueue, AutoCloseable {
         queue.add(new Delivery(message, 1));
     }
 
+    @Override
+    public void startAll(List<byte[]> messages) {
+        if (queue.size() + messages.size() > capacity) {
+            throw new Full("the queue is full (" + queue.size() + " messages wait)");
+        }
+        sendAll(messages);
+    }
+
     private void loop() {
         while (!closed) {
             Delivery d;
@@ -68,9 +85,10 @@ public final class InProcessStepQueue implements StepQueue, AutoCloseable {
                 handler.accept(d.message());
             } catch (RuntimeException e) {
                 if (d.attempt() >= maxDeliveries) {
-                    LOG.log(System.Logger.Level.WARNING, "a step message failed " + d.attempt() + " times: " + e);
+                    LOG.log(System.Logger.Level.WARNING, "a step message failed " + d.attempt() + " times", e);
                     try {
-                        deadLetter.accept(d.message(), e.toString());
+                        // told to users: what happened, not our class names (the cause is logged)
+                        deadLetter.accept(d.message(), "it failed on " + d.attempt() + " deliveries");
                     } catch (RuntimeException again) {
                         LOG.log(System.Logger.Level.ERROR, "the dead-letter handler failed too", again);
                     }

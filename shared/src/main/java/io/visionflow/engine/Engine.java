@@ -112,9 +112,25 @@ public final class Engine implements AutoCloseable {
      */
     public RunResult run(String account, FlowDefinition flow, List<ObjectNode> records, TaskCatalog tasks,
                          FlowCatalog snapshot, ImageOutput outputs, ModelSource accountModels) {
-        StepContext context = new StepContext(account, tasks, snapshot, config.runners, config.images.apply(account),
+        return driver.run(flow, records, context(account, tasks, snapshot, outputs, accountModels), config.loader,
+                config.deadline);
+    }
+
+    /** What the steps of one run of an account use in this process: its runners, services and images. */
+    public StepContext context(String account, TaskCatalog tasks, FlowCatalog snapshot, ImageOutput outputs,
+                               ModelSource accountModels) {
+        return new StepContext(account, tasks, snapshot, config.runners, config.images.apply(account),
                 config.services, outputs, accountModels);
-        return driver.run(flow, records, context, config.loader, config.deadline);
+    }
+
+    /** How this engine turns a record into its image. */
+    public RecordLoader loader() {
+        return config.loader;
+    }
+
+    /** Where this engine's steps run. */
+    public StepExecutor executor() {
+        return config.executor;
     }
 
     @Override

@@ -6,10 +6,17 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.api.Envelope;
+import io.visionflow.async.AsyncState;
+import io.visionflow.async.AsyncSteps;
+import io.visionflow.async.RunHost;
+import io.visionflow.async.RunSpec;
+import io.visionflow.async.StepQueue;
 import io.visionflow.engine.Charge;
 import io.visionflow.engine.Engine;
 import io.visionflow.engine.FlowException;
 import io.visionflow.engine.RunResult;
+import io.visionflow.engine.StepContext;
+import io.visionflow.engine.StepFailure;
 import io.visionflow.flow.FlowDefinition;
 import io.visionflow.flow.FlowJson;
 import io.visionflow.flow.FlowParser;
@@ -26,6 +33,7 @@ import io.visionflow.telemetry.RequestContext;
 import io.visionflow.task.TaskCatalog;
 import io.visionflow.webhook.WebhookSender;
 
+import java.awt.image.BufferedImage;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,7 +47,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Async flow requests: accepted and stored {@code CREATED}, run by a worker from a
@@ -80,7 +90,8 @@ public final class AsyncRequests implements AutoCloseable {
     private static final String BASE64_FIELD = "_base64";
 
     /**
-     * @param workers       requests run at the same time on the in-process queue
+     * @param workers       messages handled at the same time on the in-process queue (whole
+     *                      requests, or steps when requests run as steps)
      * @param queueCapacity messages waiting before new requests are refused
      * @param batchSize     records per engine run; each batch gets the sync deadline, as a sync
      *                      call of that many records would
@@ -94,9 +105,9 @@ public final class AsyncRequests implements AutoCloseable {
             }
         }
 
-        /** 2 workers, 10,000 waiting, batches of 10 records, 3 deliveries 5 s apart and more. */
+        /** 8 workers, 10,000 waiting, batches of 10 records, 3 deliveries 5 s apart and more. */
         public static Options defaults() {
-            return new Options(2, 10_000, 10, 3, Duration.ofSeconds(5));
+            return new Options(8, 10_000, 10, 3, Duration.ofSeconds(5));
         }
 
         public Options withWorkers(int workers, int queueCapacity) {
@@ -137,9 +148,15 @@ public final class AsyncRequests implements AutoCloseable {
     private final WebhookSender webhooks;
     private final Options options;
     private final Clock clock;
+    /** Whole requests, each run by one worker; null when requests run as steps. */
     private final RequestQueue queue;
+    /** Requests as async steps, a message per step (DESIGN section 4); null when whole requests are queued. */
+    private final AsyncSteps steps;
+    /** Runs this process saw start, so {@code CREATED → PROCESSING} is written once per process, not per record. */
+    private final Set<String> processing = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
+    /** Runs each request whole, on the engine, when a worker of {@code queue} takes it. */
     public AsyncRequests(Stores stores, Engine engine, WebhookSender webhooks, RequestQueue.Factory queue,
                          Options options, Clock clock) {
         this.stores = stores;
@@ -147,7 +164,24 @@ public final class AsyncRequests implements AutoCloseable {
         this.webhooks = webhooks;
         this.options = options;
         this.clock = clock;
+        this.steps = null;
         this.queue = queue.open(this::process);
+    }
+
+    /**
+     * Runs each request as async steps: accepted requests are started at once, each record a chain
+     * of messages on the queue {@code queues} makes, handled here or by any process that shares
+     * {@code state} and the stores ({@link #host}).
+     */
+    public AsyncRequests(Stores stores, Engine engine, WebhookSender webhooks, AsyncState state,
+                         StepQueue.Maker queues, Options options, Clock clock) {
+        this.stores = stores;
+        this.engine = engine;
+        this.webhooks = webhooks;
+        this.options = options;
+        this.clock = clock;
+        this.queue = null;
+        this.steps = new AsyncSteps(state, engine.executor(), host(), queues);
     }
 
     // ---- accepting ----
@@ -233,7 +267,11 @@ public final class AsyncRequests implements AutoCloseable {
         AsyncRequest request = stores.requests().create(new AsyncRequest(id, account, TYPE_FLOWS,
                 RequestStatus.CREATED, payload, null, null, now, now));
         try {
-            queue.send(RequestMessage.first(account, id));
+            if (steps != null) {
+                begin(request);
+            } else {
+                queue.send(RequestMessage.first(account, id));
+            }
         } catch (RequestQueue.QueueFullException e) {
             stores.requests().transition(account, id, RequestStatus.CREATED, RequestStatus.ERROR,
                     Envelope.error(503, e.getMessage(), id, List.of()), "not queued: " + e.getMessage());
@@ -265,14 +303,110 @@ public final class AsyncRequests implements AutoCloseable {
                 }
             }
         }
-        found.forEach(queue::send);
+        for (RequestMessage m : found) {
+            if (steps != null) {
+                // a run's stored steps are walked again: what ran is not run, or charged, again
+                stores.requests().get(m.account(), m.requestId()).ifPresent(this::begin);
+            } else {
+                queue.send(m);
+            }
+        }
         if (!found.isEmpty()) {
             LOG.log(System.Logger.Level.INFO, "re-enqueued " + found.size() + " unfinished async request(s)");
         }
         return found.size();
     }
 
-    // ---- running ----
+    // ---- running as steps ----
+
+    /**
+     * Stores the run of a request and sends its records' start messages; again for a request a
+     * process left unfinished, whose stored run is then continued. A queue that refuses the
+     * messages is a {@link RequestQueue.QueueFullException}.
+     */
+    private void begin(AsyncRequest request) {
+        ObjectNode payload = request.payload();
+        String flowId = payload.path("flow").asText();
+        Map<String, JsonNode> definitions = new LinkedHashMap<>();
+        payload.path("flows").properties().forEach(pin -> stores.flows()
+                .version(request.account(), pin.getKey(), pin.getValue().asInt())
+                .ifPresent(f -> definitions.put(f.id(), f.definition())));
+        List<ObjectNode> records = new ArrayList<>();
+        payload.path("records").forEach(r -> records.add((ObjectNode) r));
+        RunSpec spec = new RunSpec(request.account(), request.id(), flowId, definitions, records.size(), null);
+        try {
+            steps.start(request.id(), spec, records);
+        } catch (StepQueue.Full e) {
+            throw new RequestQueue.QueueFullException(e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "request " + request.id() + " could not be queued", e);
+            throw new RequestQueue.QueueFullException("the request could not be queued");
+        }
+    }
+
+    /**
+     * How any process that shares the stores and the async state continues the runs of requests:
+     * their contexts as the engine makes them, their images from the account's blobs, and the end
+     * written, charged and announced once.
+     */
+    public RunHost host() {
+        return new RunHost() {
+            @Override
+            public StepContext context(String run, RunSpec spec) {
+                Map<String, Optional<FlowDefinition>> parsed = new ConcurrentHashMap<>();
+                return engine.context(spec.account(), tasks(spec.account()),
+                        id -> parsed.computeIfAbsent(id, spec::definition), ImageOutput.INLINE,
+                        new BlobModelSource(stores.blobs(), spec.account()));
+            }
+
+            @Override
+            public BufferedImage load(RunSpec spec, ObjectNode record) throws StepFailure {
+                try {
+                    return engine.loader().load(hydrate(spec.account(), record, -1));
+                } catch (FlowException e) {
+                    throw new StepFailure(e.status(), e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public void started(String run, RunSpec spec) {
+                if (spec.request() != null && processing.add(run)) {
+                    stores.requests().transition(spec.account(), spec.request(), RequestStatus.CREATED,
+                            RequestStatus.PROCESSING, null, null);
+                }
+            }
+
+            @Override
+            public void finished(String run, RunSpec spec, List<AsyncState.RecordEnd> ends) {
+                processing.remove(run);
+                AsyncRequest request = stores.requests().get(spec.account(), spec.request()).orElse(null);
+                if (request == null || request.status() == RequestStatus.DONE || request.status() == RequestStatus.ERROR) {
+                    return; // finished before (a repeated end), or failed when it was queued
+                }
+                RunResult result = AsyncSteps.result(ends, Duration.between(request.created(), clock.instant()));
+                // charged before the result is written, as whole requests are (see the class comment)
+                if (result.credits() > 0) {
+                    stores.usage().charge(spec.account(), LocalDate.now(clock), spec.flow(), result.credits(), request.id());
+                }
+                // DONE with each record's own status, or ERROR when not one record could be processed
+                JsonNode firstStatus = result.records().get(0).path("_status");
+                boolean nothingRan = result.records().stream().noneMatch(r -> r.path("_status").path("code").asInt() == 200);
+                String error = nothingRan ? "no record could be processed: " + firstStatus.path("text").asText() : null;
+                ObjectNode response = nothingRan
+                        ? Envelope.error(firstStatus.path("code").asInt(500), error, request.id(), List.of())
+                        : Envelope.ok(result, request.id());
+                RequestStatus to = nothingRan ? RequestStatus.ERROR : RequestStatus.DONE;
+                for (RequestStatus from : List.of(RequestStatus.PROCESSING, RequestStatus.CREATED)) {
+                    if (stores.requests().transition(spec.account(), request.id(), from, to, response, error)) {
+                        AsyncRequests.this.notify(request, to, response);
+                        return;
+                    }
+                }
+            }
+        };
+    }
+
+    // ---- running whole requests ----
 
     /**
      * Handles one delivery of a message; safe to call any number of times for the same message. Its
@@ -387,7 +521,8 @@ public final class AsyncRequests implements AutoCloseable {
             // keys are written by submit only, but a store row is no proof of that
             byte[] bytes = key.startsWith(account + "/" + IMAGE_KIND + "/") ? stores.blobs().get(key).orElse(null) : null;
             if (bytes == null) {
-                throw new FlowException(500, "the image of records[" + index + "] is missing from storage", List.of());
+                throw new FlowException(500, "the image of " + (index >= 0 ? "records[" + index + "]" : "the record")
+                        + " is missing from storage", List.of());
             }
             record.put(BASE64_FIELD, Base64.getEncoder().encodeToString(bytes));
         }
@@ -428,7 +563,12 @@ public final class AsyncRequests implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        queue.close();
+        if (queue != null) {
+            queue.close();
+        }
+        if (steps != null) {
+            steps.close();
+        }
     }
 
     private static final class ShuttingDown extends RuntimeException {

@@ -8,7 +8,7 @@ public final class ChaosQueues {
     }
 
     /** The state and queue maker of one chaotic run, and what the chaos did. */
-    public record Chaos(AsyncState state, AsyncDriver.QueueMaker queues, AtomicReference<ChaosQueue> queue,
+    public record Chaos(AsyncState state, StepQueue.Maker queues, AtomicReference<ChaosQueue> queue,
                         ChaosQueue.CrashingState crashing) {
         public int duplicates() {
             return queue.get() == null ? 0 : queue.get().duplicates.get();
@@ -26,7 +26,7 @@ public final class ChaosQueues {
     public static Chaos chaos(AsyncState state, long seed) {
         ChaosQueue.CrashingState crashing = new ChaosQueue.CrashingState(state, seed);
         AtomicReference<ChaosQueue> queue = new AtomicReference<>();
-        AsyncDriver.QueueMaker maker = (handler, dead) -> {
+        StepQueue.Maker maker = (handler, dead) -> {
             ChaosQueue q = new ChaosQueue(seed, handler, dead, 6);
             queue.set(q);
             return q;
