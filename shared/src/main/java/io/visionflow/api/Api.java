@@ -189,6 +189,11 @@ public final class Api implements AutoCloseable {
         return config.stores;
     }
 
+    /** The async requests of this API: a step queue's consumer hands them its deliveries. */
+    public AsyncRequests requests() {
+        return requests;
+    }
+
     /** Answers one request under a new request id; never throws, and never answers a 5xx for the caller's mistakes. */
     public ApiResponse handle(ApiRequest request) {
         return handle(request, null);

@@ -20,6 +20,7 @@ import io.visionflow.flow.Action;
 import io.visionflow.flow.FlowDefinition;
 import io.visionflow.flow.ListAction;
 import io.visionflow.worker.StepCodec;
+import io.visionflow.worker.WorkerKind;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -29,6 +30,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -36,8 +38,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The rules of an async run, one message at a time. A message names one step of one record:
- * <pre>{"run", "record", "key", "parent", "scope", "charges", "step": {the step as StepCodec writes it}}</pre>
- * or asks to start a record: {@code {"run", "record", "start": {the record as sent}}}.
+ * <pre>{"run", "record", "key", "parent", "scope", "charges", "kind", "step": {the step as StepCodec writes it}}</pre>
+ * or asks to start a record: {@code {"run", "record", "kind", "start": {the record as sent}}}; {@link #kind}
+ * says which worker a message is for.
  * Keys are paths: the record's top node is {@code "2"}, its children {@code "2.0"}, {@code "2.1"}…,
  * so sorting keys by their numbers gives the order in which the in-process driver applies writes.
  *
@@ -62,6 +65,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class AsyncSteps implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CACHED_RUNS = 1024;
+    static final String CONTROL = "control";
 
     /** A run as this process knows it: its spec, flow (when it starts records here), context and echoes. */
     private record Run(String id, RunSpec spec, FlowDefinition flow, StepContext context,
@@ -148,7 +152,7 @@ public final class AsyncSteps implements AutoCloseable {
         List<byte[]> out = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
             ObjectNode m = JSON.createObjectNode();
-            m.put("run", id).put("record", i);
+            m.put("run", id).put("record", i).put("kind", CONTROL);
             m.set("start", records.get(i));
             out.add(bytes(m));
         }
@@ -229,7 +233,7 @@ public final class AsyncSteps implements AutoCloseable {
         Action top = run.flow().topNode();
         ObjectNode snapshot = pick(echo, Steps.reads(top));
         byte[] step = StepCodec.request(new StepInput(top, snapshot, root.image(), root.frame(), root.original()), run.context());
-        return message(run.id(), record, String.valueOf(record), null, JsonPointer.empty(), "", step);
+        return message(run.id(), record, String.valueOf(record), null, JsonPointer.empty(), "", top, step);
     }
 
     /** Stores a record's echo (first wins) and keeps the stored one. */
@@ -373,7 +377,7 @@ public final class AsyncSteps implements AutoCloseable {
                 parentInput.original()), run.context());
         String charges = Steps.chargePrefix(parent.path("charges").asText(), parentInput.action());
         ObjectNode m = (ObjectNode) tree(message(run.id(), record, parent.path("key").asText() + "." + index,
-                parent.path("key").asText(), scope, charges, step));
+                parent.path("key").asText(), scope, charges, child.action(), step));
         // what the child's completion needs of its parent's join, so a parallel one reads no parent
         m.putObject("join").put("size", children.size()).put("mode", mode == ListAction.Mode.SEQUENCE ? "sequence" : "parallel");
         return bytes(m);
@@ -486,7 +490,7 @@ public final class AsyncSteps implements AutoCloseable {
     }
 
     private static byte[] message(String run, int record, String key, String parent, JsonPointer scope, String charges,
-                                  byte[] step) {
+                                  Action action, byte[] step) {
         ObjectNode m = JSON.createObjectNode();
         m.put("run", run).put("record", record).put("key", key);
         if (parent == null) {
@@ -495,8 +499,18 @@ public final class AsyncSteps implements AutoCloseable {
             m.put("parent", parent);
         }
         m.put("scope", scope.toString()).put("charges", charges);
+        m.put("kind", WorkerKind.of(action).map(k -> k.name().toLowerCase(Locale.ROOT)).orElse(CONTROL));
         m.set("step", tree(step));
         return bytes(m);
+    }
+
+    /**
+     * Who should handle a message: {@code "model"} (a step that calls a model), {@code "service"}
+     * (a built-in service) or {@code "control"} (lists, nested flows, starting records), so a queue
+     * can send each to the function that holds what it needs.
+     */
+    public static String kind(byte[] message) {
+        return tree(message).path("kind").asText(CONTROL);
     }
 
     private static JsonNode tree(byte[] bytes) {

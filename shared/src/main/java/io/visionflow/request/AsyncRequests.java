@@ -345,6 +345,26 @@ public final class AsyncRequests implements AutoCloseable {
     }
 
     /**
+     * Handles one delivery of a step message (a queue consumer's call); throws when it should be
+     * delivered again. Only when requests run as steps.
+     */
+    public void handle(byte[] message) {
+        steps().handle(message);
+    }
+
+    /** A step message that failed on every delivery: its record ends with {@code reason}. */
+    public void deadLetter(byte[] message, String reason) {
+        steps().deadLetter(message, reason);
+    }
+
+    private AsyncSteps steps() {
+        if (steps == null) {
+            throw new IllegalStateException("these requests run whole, not as steps");
+        }
+        return steps;
+    }
+
+    /**
      * How any process that shares the stores and the async state continues the runs of requests:
      * their contexts as the engine makes them, their images from the account's blobs, and the end
      * written, charged and announced once.
