@@ -16,7 +16,6 @@ import io.visionflow.async.AsyncState;
 import io.visionflow.async.InProcessStepQueue;
 import io.visionflow.async.MemoryAsyncState;
 import io.visionflow.async.StepQueue;
-import io.visionflow.request.RequestQueue;
 import io.visionflow.service.ServiceCatalog;
 import io.visionflow.store.ConflictException;
 import io.visionflow.store.NotFoundException;
@@ -80,11 +79,6 @@ public final class Api implements AutoCloseable {
         /** Records of one async request. */
         public int maxAsyncRecords = 1000;
         public AsyncRequests.Options async = AsyncRequests.Options.defaults();
-        /**
-         * Where whole async requests wait for a worker that runs them; null (the default) runs
-         * requests as async steps instead, on {@link #stepQueue} with {@link #asyncState}.
-         */
-        public RequestQueue.Factory queue;
         /** What async runs keep between steps; null for this process's memory. */
         public AsyncState asyncState;
         /**
@@ -134,15 +128,11 @@ public final class Api implements AutoCloseable {
         flows.register(routes);
         new ProcessEndpoints(this, flows).register(routes);
         this.webhooks = new WebhookSender(config.webhooks, config.outbound);
-        if (config.queue != null) {
-            this.requests = new AsyncRequests(config.stores, engine, webhooks, config.queue, config.async, config.clock);
-        } else {
-            StepQueue.Maker steps = config.stepQueue != null ? config.stepQueue : (handler, dead) -> new InProcessStepQueue(
-                    handler, dead, config.async.workers(), config.async.maxDeliveries(), config.async.redeliveryDelay(),
-                    config.async.queueCapacity());
-            this.requests = new AsyncRequests(config.stores, engine, webhooks,
-                    config.asyncState != null ? config.asyncState : new MemoryAsyncState(), steps, config.async, config.clock);
-        }
+        StepQueue.Maker steps = config.stepQueue != null ? config.stepQueue : (handler, dead) -> new InProcessStepQueue(
+                handler, dead, config.async.workers(), config.async.maxDeliveries(), config.async.redeliveryDelay(),
+                config.async.queueCapacity());
+        this.requests = new AsyncRequests(config.stores, engine, webhooks,
+                config.asyncState != null ? config.asyncState : new MemoryAsyncState(), steps, config.clock);
         new RequestsEndpoints(this, requests).register(routes);
         new TasksEndpoints(this, flows).register(routes);
         new ModelsEndpoints(this).register(routes);

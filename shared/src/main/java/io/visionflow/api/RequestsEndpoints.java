@@ -11,7 +11,6 @@ import io.visionflow.image.ImageInfo;
 import io.visionflow.image.ImageLimits;
 import io.visionflow.image.RecordImageSource;
 import io.visionflow.request.AsyncRequests;
-import io.visionflow.request.RequestQueue;
 import io.visionflow.store.Account;
 import io.visionflow.store.AsyncRequest;
 import io.visionflow.store.Page;
@@ -96,7 +95,7 @@ final class RequestsEndpoints {
         AsyncRequest created;
         try {
             created = requests.submit(call.account(), new AsyncRequests.Submission(flowId, pins, records, images, webhook));
-        } catch (RequestQueue.QueueFullException e) {
+        } catch (AsyncRequests.QueueFullException e) {
             throw new ApiException(503, e.getMessage() + "; retry later");
         }
         return call.created(view(created, false));

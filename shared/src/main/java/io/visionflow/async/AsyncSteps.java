@@ -19,6 +19,7 @@ import io.visionflow.engine.Steps;
 import io.visionflow.flow.Action;
 import io.visionflow.flow.FlowDefinition;
 import io.visionflow.flow.ListAction;
+import io.visionflow.telemetry.RequestContext;
 import io.visionflow.worker.StepCodec;
 import io.visionflow.worker.WorkerKind;
 
@@ -170,6 +171,13 @@ public final class AsyncSteps implements AutoCloseable {
      */
     public void handle(byte[] bytes) {
         JsonNode message = tree(bytes);
+        // log lines carry the run's id: an async request's id
+        try (RequestContext.Scope scope = RequestContext.open(message.path("run").asText())) {
+            handle(bytes, message);
+        }
+    }
+
+    private void handle(byte[] bytes, JsonNode message) {
         int record = message.path("record").asInt();
         Run run = run(message.path("run").asText()).orElse(null);
         if (run == null || run.ended().contains(record)) {
@@ -406,10 +414,11 @@ public final class AsyncSteps implements AutoCloseable {
         ArrayNode list = result.putArray("charges");
         charges.forEach(c -> list.addObject().put("action", c.actionId()).put("item", c.item()).put("credits", c.credits()));
         int count = state.endRecord(run.id(), record, new AsyncState.RecordEnd(bytes(result)));
-        run.ended().add(record);
         if (count >= run.spec().records()) {
             finish(run);
         }
+        // only now: were finishing to fail, the redelivery must reach the end again
+        run.ended().add(record);
     }
 
     private void finish(Run run) {

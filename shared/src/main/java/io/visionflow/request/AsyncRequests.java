@@ -11,7 +11,6 @@ import io.visionflow.async.AsyncSteps;
 import io.visionflow.async.RunHost;
 import io.visionflow.async.RunSpec;
 import io.visionflow.async.StepQueue;
-import io.visionflow.engine.Charge;
 import io.visionflow.engine.Engine;
 import io.visionflow.engine.FlowException;
 import io.visionflow.engine.RunResult;
@@ -29,7 +28,6 @@ import io.visionflow.store.Page;
 import io.visionflow.store.RequestStatus;
 import io.visionflow.store.StoredFlow;
 import io.visionflow.store.Stores;
-import io.visionflow.telemetry.RequestContext;
 import io.visionflow.task.TaskCatalog;
 import io.visionflow.webhook.WebhookSender;
 
@@ -52,33 +50,31 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Async flow requests: accepted and stored {@code CREATED}, run by a worker from a
- * {@link RequestQueue} through the same engine as the sync endpoint, finished {@code DONE} with
- * the sync endpoint's envelope (or {@code ERROR} with the reason), then announced by webhook.
+ * Async flow requests: accepted and stored {@code CREATED}, run as async steps (DESIGN section 4:
+ * the run stored in the {@link AsyncState}, each record a chain of step messages that any process
+ * sharing the stores and the state may handle), {@code PROCESSING} once a record starts, finished
+ * {@code DONE} with the sync endpoint's envelope (or {@code ERROR} when no record could be
+ * processed), then announced by webhook.
  *
  * <h2>Guarantees</h2>
- * Messages are delivered at least once: twice, late, or again after a crash. Each effect is made
- * idempotent by a store operation that only one caller can win:
+ * Messages are delivered at least once: twice, late, or again after a crash. Every step's outcome
+ * is stored first-wins and every count is a set addition (see {@link AsyncSteps}), so a repeated
+ * message charges, counts and writes nothing twice. At the end:
  * <ul>
- *   <li><b>claim</b>: {@code CREATED → PROCESSING} is conditional, so of two deliveries of the same
- *       message one runs the flow and the other does nothing;</li>
- *   <li><b>credits</b>: charged with the request id as charge id, so a run repeated after a crash
- *       (or a duplicate resumed run) is counted once: exactly once per request;</li>
+ *   <li><b>credits</b>: charged with the request id as charge id, so a repeated end is counted
+ *       once: exactly once per request;</li>
  *   <li><b>result</b>: {@code PROCESSING → DONE|ERROR} is conditional, so the response is written
  *       once and the request never changes after it is finished. Credits are charged before the
- *       result is written: a crash in between leaves a request that a retry finishes without
- *       charging again, whereas the other order could leave a finished request never billed;</li>
- *   <li><b>webhook</b>: sent only by the worker that won the final transition, so one delivery
- *       sequence per request. Within it, delivery is at least once (an attempt whose answer was
- *       lost is retried, so receivers deduplicate on {@code id}); its retries live in memory, so if
- *       the process dies while retrying, the webhook is lost, though the result stays readable
- *       with GET. The cloud version sends webhooks from a queue of their own, which survives that.</li>
+ *       result is written: a crash in between leaves a request that the redelivered message
+ *       finishes without charging again, whereas the other order could leave a finished request
+ *       never billed;</li>
+ *   <li><b>webhook</b>: sent only by the process that won the final transition, so one delivery
+ *       sequence per request; receivers deduplicate on {@code id}.</li>
  * </ul>
- * A request is never stuck in {@code PROCESSING}: a worker that throws has its message delivered
- * again (with {@code resume}) and the last allowed delivery ends the request in ERROR; a process
- * that died leaves requests {@code CREATED} or {@code PROCESSING} that {@link #recover} re-enqueues
- * at the next start-up, when no worker of this process can be running them. A resumed run
- * re-executes the flow from the start (model calls are repeated, credits are not).
+ * A request is never stuck in {@code PROCESSING}: a message that keeps failing goes to the dead
+ * letters and ends its record with an error; a process that died with its in-process queue
+ * leaves requests {@code CREATED} or {@code PROCESSING} that {@link #recover} starts again at the
+ * next start-up, walking what is stored without calling a model twice.
  */
 public final class AsyncRequests implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AsyncRequests.class.getName());
@@ -93,29 +89,27 @@ public final class AsyncRequests implements AutoCloseable {
      * @param workers       messages handled at the same time on the in-process queue (whole
      *                      requests, or steps when requests run as steps)
      * @param queueCapacity messages waiting before new requests are refused
-     * @param batchSize     records per engine run; each batch gets the sync deadline, as a sync
-     *                      call of that many records would
      * @param maxDeliveries deliveries of a message whose worker fails before the request ends ERROR
-     * @param redeliveryDelay wait before delivering a failed message again, times the deliveries so far
+     * @param redeliveryDelay wait before delivering a failed message again
      */
-    public record Options(int workers, int queueCapacity, int batchSize, int maxDeliveries, Duration redeliveryDelay) {
+    public record Options(int workers, int queueCapacity, int maxDeliveries, Duration redeliveryDelay) {
         public Options {
-            if (workers < 1 || queueCapacity < 1 || batchSize < 1 || maxDeliveries < 1 || redeliveryDelay.isNegative()) {
+            if (workers < 1 || queueCapacity < 1 || maxDeliveries < 1 || redeliveryDelay.isNegative()) {
                 throw new IllegalArgumentException("async request options must be at least 1, the delay not negative");
             }
         }
 
-        /** 8 workers, 10,000 waiting, batches of 10 records, 3 deliveries 5 s apart and more. */
+        /** 8 workers, 10,000 messages waiting, 3 deliveries 5 s apart. */
         public static Options defaults() {
-            return new Options(8, 10_000, 10, 3, Duration.ofSeconds(5));
+            return new Options(8, 10_000, 3, Duration.ofSeconds(5));
         }
 
         public Options withWorkers(int workers, int queueCapacity) {
-            return new Options(workers, queueCapacity, batchSize, maxDeliveries, redeliveryDelay);
+            return new Options(workers, queueCapacity, maxDeliveries, redeliveryDelay);
         }
 
         public Options withDeliveries(int maxDeliveries, Duration redeliveryDelay) {
-            return new Options(workers, queueCapacity, batchSize, maxDeliveries, redeliveryDelay);
+            return new Options(workers, queueCapacity, maxDeliveries, redeliveryDelay);
         }
     }
 
@@ -146,41 +140,21 @@ public final class AsyncRequests implements AutoCloseable {
     private final Stores stores;
     private final Engine engine;
     private final WebhookSender webhooks;
-    private final Options options;
     private final Clock clock;
-    /** Whole requests, each run by one worker; null when requests run as steps. */
-    private final RequestQueue queue;
-    /** Requests as async steps, a message per step (DESIGN section 4); null when whole requests are queued. */
     private final AsyncSteps steps;
     /** Runs this process saw start, so {@code CREATED → PROCESSING} is written once per process, not per record. */
     private final Set<String> processing = ConcurrentHashMap.newKeySet();
-    private volatile boolean closing;
-
-    /** Runs each request whole, on the engine, when a worker of {@code queue} takes it. */
-    public AsyncRequests(Stores stores, Engine engine, WebhookSender webhooks, RequestQueue.Factory queue,
-                         Options options, Clock clock) {
-        this.stores = stores;
-        this.engine = engine;
-        this.webhooks = webhooks;
-        this.options = options;
-        this.clock = clock;
-        this.steps = null;
-        this.queue = queue.open(this::process);
-    }
 
     /**
-     * Runs each request as async steps: accepted requests are started at once, each record a chain
-     * of messages on the queue {@code queues} makes, handled here or by any process that shares
-     * {@code state} and the stores ({@link #host}).
+     * Requests whose records travel as step messages on the queue {@code queues} makes, handled
+     * here or by any process that shares {@code state} and the stores ({@link #host}).
      */
     public AsyncRequests(Stores stores, Engine engine, WebhookSender webhooks, AsyncState state,
-                         StepQueue.Maker queues, Options options, Clock clock) {
+                         StepQueue.Maker queues, Clock clock) {
         this.stores = stores;
         this.engine = engine;
         this.webhooks = webhooks;
-        this.options = options;
         this.clock = clock;
-        this.queue = null;
         this.steps = new AsyncSteps(state, engine.executor(), host(), queues);
     }
 
@@ -229,7 +203,7 @@ public final class AsyncRequests implements AutoCloseable {
     /**
      * Stores the images and the request ({@code CREATED}) and enqueues it.
      *
-     * @throws RequestQueue.QueueFullException when the queue is full; the request is then stored ERROR
+     * @throws QueueFullException when the queue is full; the request is then stored ERROR
      */
     public AsyncRequest submit(String account, Submission s) {
         String id = UUID.randomUUID().toString();
@@ -267,12 +241,8 @@ public final class AsyncRequests implements AutoCloseable {
         AsyncRequest request = stores.requests().create(new AsyncRequest(id, account, TYPE_FLOWS,
                 RequestStatus.CREATED, payload, null, null, now, now));
         try {
-            if (steps != null) {
-                begin(request);
-            } else {
-                queue.send(RequestMessage.first(account, id));
-            }
-        } catch (RequestQueue.QueueFullException e) {
+            begin(request);
+        } catch (QueueFullException e) {
             stores.requests().transition(account, id, RequestStatus.CREATED, RequestStatus.ERROR,
                     Envelope.error(503, e.getMessage(), id, List.of()), "not queued: " + e.getMessage());
             throw e;
@@ -289,13 +259,13 @@ public final class AsyncRequests implements AutoCloseable {
      * @return how many requests were re-enqueued
      */
     public int recover(Collection<String> accounts) {
-        List<RequestMessage> found = new ArrayList<>();
+        List<AsyncRequest> found = new ArrayList<>();
         for (String account : accounts) {
             for (RequestStatus status : List.of(RequestStatus.CREATED, RequestStatus.PROCESSING)) {
                 // collect first: the workers change statuses, which would shift the pages under us
                 for (int offset = 0; ; ) {
                     Page<AsyncRequest> page = stores.requests().list(account, null, status, offset, 100);
-                    page.items().forEach(r -> found.add(new RequestMessage(account, r.id(), true, 1)));
+                    found.addAll(page.items());
                     offset += page.items().size();
                     if (page.items().isEmpty() || offset >= page.total()) {
                         break;
@@ -303,14 +273,8 @@ public final class AsyncRequests implements AutoCloseable {
                 }
             }
         }
-        for (RequestMessage m : found) {
-            if (steps != null) {
-                // a run's stored steps are walked again: what ran is not run, or charged, again
-                stores.requests().get(m.account(), m.requestId()).ifPresent(this::begin);
-            } else {
-                queue.send(m);
-            }
-        }
+        // a run's stored steps are walked again: what ran is not run, or charged, again
+        found.forEach(this::begin);
         if (!found.isEmpty()) {
             LOG.log(System.Logger.Level.INFO, "re-enqueued " + found.size() + " unfinished async request(s)");
         }
@@ -322,7 +286,7 @@ public final class AsyncRequests implements AutoCloseable {
     /**
      * Stores the run of a request and sends its records' start messages; again for a request a
      * process left unfinished, whose stored run is then continued. A queue that refuses the
-     * messages is a {@link RequestQueue.QueueFullException}.
+     * messages is a {@link QueueFullException}.
      */
     private void begin(AsyncRequest request) {
         ObjectNode payload = request.payload();
@@ -337,10 +301,10 @@ public final class AsyncRequests implements AutoCloseable {
         try {
             steps.start(request.id(), spec, records);
         } catch (StepQueue.Full e) {
-            throw new RequestQueue.QueueFullException(e.getMessage());
+            throw new QueueFullException(e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "request " + request.id() + " could not be queued", e);
-            throw new RequestQueue.QueueFullException("the request could not be queued");
+            throw new QueueFullException("the request could not be queued");
         }
     }
 
@@ -349,19 +313,12 @@ public final class AsyncRequests implements AutoCloseable {
      * delivered again. Only when requests run as steps.
      */
     public void handle(byte[] message) {
-        steps().handle(message);
+        steps.handle(message);
     }
 
     /** A step message that failed on every delivery: its record ends with {@code reason}. */
     public void deadLetter(byte[] message, String reason) {
-        steps().deadLetter(message, reason);
-    }
-
-    private AsyncSteps steps() {
-        if (steps == null) {
-            throw new IllegalStateException("these requests run whole, not as steps");
-        }
-        return steps;
+        steps.deadLetter(message, reason);
     }
 
     /**
@@ -426,109 +383,6 @@ public final class AsyncRequests implements AutoCloseable {
         };
     }
 
-    // ---- running whole requests ----
-
-    /**
-     * Handles one delivery of a message; safe to call any number of times for the same message. Its
-     * log lines (and those of the threads it starts) carry the async request's id.
-     */
-    public void process(RequestMessage m) {
-        try (RequestContext.Scope scope = RequestContext.open(m.requestId())) {
-            deliver(m);
-        }
-    }
-
-    private void deliver(RequestMessage m) {
-        if (m.attempt() > options.maxDeliveries()) {
-            // the last delivery could not even record the ERROR (a store fault): stop the loop here;
-            // the request stays unfinished until recover() at the next start-up
-            LOG.log(System.Logger.Level.ERROR, "request " + m.requestId() + " dropped after " + options.maxDeliveries()
-                    + " deliveries");
-            return;
-        }
-        Optional<AsyncRequest> found = stores.requests().get(m.account(), m.requestId());
-        if (found.isEmpty()) {
-            return;
-        }
-        AsyncRequest request = found.get();
-        switch (request.status()) {
-            case DONE, ERROR -> {
-                return; // a duplicate of a finished request
-            }
-            case CREATED -> {
-                if (!stores.requests().transition(m.account(), m.requestId(), RequestStatus.CREATED,
-                        RequestStatus.PROCESSING, null, null)) {
-                    return; // another delivery claimed it
-                }
-            }
-            case PROCESSING -> {
-                if (!m.resume()) {
-                    return; // a duplicate while its worker runs
-                }
-            }
-        }
-        ObjectNode response;
-        String error = null;
-        try {
-            response = run(request);
-        } catch (ShuttingDown e) {
-            return; // left PROCESSING for recover() at the next start-up
-        } catch (FlowException e) {
-            error = e.getMessage();
-            response = Envelope.error(e.status(), e.getMessage(), request.id(), e.problems());
-        } catch (RuntimeException | Error e) {
-            if (m.attempt() < options.maxDeliveries()) {
-                throw e; // the queue delivers it again, with resume
-            }
-            LOG.log(System.Logger.Level.ERROR, "request " + request.id() + " failed on delivery " + m.attempt(), e);
-            // the cause is in the log; users are told what happened, not our class names
-            error = "internal error after " + m.attempt() + " attempt(s); send the request again";
-            response = Envelope.error(500, error, request.id(), List.of());
-        }
-        RequestStatus to = error == null ? RequestStatus.DONE : RequestStatus.ERROR;
-        if (stores.requests().transition(m.account(), m.requestId(), RequestStatus.PROCESSING, to, response, error)) {
-            notify(request, to, response);
-        }
-    }
-
-    /** Runs the pinned flow and charges it; the envelope of the sync endpoint. */
-    private ObjectNode run(AsyncRequest request) throws FlowException {
-        String account = request.account();
-        ObjectNode payload = request.payload();
-        String flowId = payload.path("flow").asText();
-        Map<String, Integer> pins = new LinkedHashMap<>();
-        payload.path("flows").properties().forEach(e -> pins.put(e.getKey(), e.getValue().asInt()));
-        Map<String, FlowDefinition> snapshot = snapshot(account, flowId, pins);
-        FlowDefinition def = snapshot.get(flowId);
-        TaskCatalog tasks = tasks(account);
-        JsonNode records = payload.path("records");
-        List<ObjectNode> out = new ArrayList<>();
-        List<Charge> charges = new ArrayList<>();
-        Duration elapsed = Duration.ZERO;
-        // in batches: each gets the sync deadline, and only one batch of images is in memory at a time
-        for (int from = 0; from < records.size(); from += options.batchSize()) {
-            List<ObjectNode> batch = new ArrayList<>();
-            for (int i = from; i < Math.min(records.size(), from + options.batchSize()); i++) {
-                batch.add(hydrate(account, (ObjectNode) records.get(i), i));
-            }
-            RunResult r = engine.run(account, def, batch, tasks, id -> Optional.ofNullable(snapshot.get(id)),
-                    ImageOutput.INLINE, new BlobModelSource(stores.blobs(), account));
-            if (closing) {
-                // stopping interrupts the steps, so this batch may hold records failed by the stop
-                // itself: no such result is written or billed
-                throw new ShuttingDown();
-            }
-            out.addAll(r.records());
-            charges.addAll(r.charges());
-            elapsed = elapsed.plus(r.elapsed());
-        }
-        RunResult result = new RunResult(out, charges, elapsed);
-        if (result.credits() > 0) {
-            stores.usage().charge(account, LocalDate.now(clock), flowId, result.credits(), request.id());
-        }
-        return Envelope.ok(result, request.id());
-    }
-
     /** The record as the engine reads it: the stored image back in {@code _base64}. */
     private ObjectNode hydrate(String account, ObjectNode stored, int index) throws FlowException {
         ObjectNode record = F.objectNode();
@@ -582,18 +436,13 @@ public final class AsyncRequests implements AutoCloseable {
     /** Stops the workers; requests they leave unfinished are found by {@link #recover} at the next start. */
     @Override
     public void close() {
-        closing = true;
-        if (queue != null) {
-            queue.close();
-        }
-        if (steps != null) {
-            steps.close();
-        }
+        steps.close();
     }
 
-    private static final class ShuttingDown extends RuntimeException {
-        ShuttingDown() {
-            super("the process is stopping", null, false, false);
+    /** The queue takes no new requests now; try later. */
+    public static final class QueueFullException extends RuntimeException {
+        public QueueFullException(String message) {
+            super(message);
         }
     }
 }
