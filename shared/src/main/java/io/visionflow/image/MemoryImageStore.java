@@ -3,6 +3,7 @@ package io.visionflow.image;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -10,10 +11,13 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class MemoryImageStore implements ImageStore {
     private final Map<String, BufferedImage> images = new ConcurrentHashMap<>();
     private final AtomicLong next = new AtomicLong();
+    // unique to this store: a reference that reaches another store (another process's) is not found
+    // there, instead of naming one of its images
+    private final String prefix = "mem-" + UUID.randomUUID() + "-";
 
     @Override
     public ImageRef put(BufferedImage image) {
-        String id = "mem-" + next.incrementAndGet();
+        String id = prefix + next.incrementAndGet();
         images.put(id, image);
         return new ImageRef(id, image.getWidth(), image.getHeight());
     }

@@ -2,8 +2,11 @@ package io.visionflow.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.image.BlobImageStore;
 import io.visionflow.net.OutboundPolicy;
 import io.visionflow.request.AsyncRequests;
+import io.visionflow.async.AsyncState;
+import io.visionflow.async.MemoryAsyncState;
 import io.visionflow.async.StepQueue;
 import io.visionflow.store.Account;
 import io.visionflow.store.AsyncRequest;
@@ -309,6 +312,38 @@ class AsyncRequestsTest {
     }
 
     @Test
+    void aRunStartedByOneProcessIsContinuedByAnotherThatSharesOnlyTheStoresAndTheState() {
+        AsyncState state = new MemoryAsyncState();
+        // as in the cloud: images travel as blobs, the one thing besides the state processes share
+        Consumer<Api.Config> shared = c -> {
+            c.asyncState = state;
+            c.images = account -> new BlobImageStore(stores.blobs(), account, new BlobImageStore.Cache());
+        };
+        ManualSteps queue = new ManualSteps();
+        Api first = api(stores, queue, shared);
+        List<ObjectNode> input = records(Color.RED, Color.GREEN, Color.BLUE);
+        String id = post(first, TOKEN, body(flow, input, null)).bodyJson().path("id").asText();
+        queue.deliverFirst(); // one record starts in the first process, which then dies
+        first.close();
+        apis.remove(first);
+        assertThat(status(api, id)).isEqualTo("PROCESSING");
+
+        // a second process (another function instance) takes what waits on the queue
+        ManualSteps second = new ManualSteps();
+        Api other = api(stores, second, shared);
+        queue.waiting.forEach(second::send);
+        second.deliverAll();
+
+        ObjectNode sync = Call.JSON.createObjectNode().put("flow", flow);
+        sync.putArray("records").addAll(input);
+        JsonNode syncAnswer = other.handle(ApiRequest.json("POST", "/flows/v2/process", TOKEN, sync.toString())).bodyJson();
+        JsonNode done = get(other, TOKEN, "/account/v2/request/" + id).bodyJson();
+        assertThat(done.path("status").asText()).isEqualTo("DONE");
+        assertThat(done.path("response").path("records")).isEqualTo(syncAnswer.path("records"));
+        assertThat(credits(ACME)).isEqualTo(6); // three async, three sync
+    }
+
+    @Test
     void aWorkerThatKeepsFailingIsRedeliveredThenEndsInError() {
         Stores failing = new Stores(stores.accounts(), stores.flows(), stores.tasks(), new FailingBlobs(stores.blobs()),
                 stores.requests(), stores.usage());
@@ -344,21 +379,21 @@ class AsyncRequestsTest {
     }
 
     @Test
-    void stoppingWhileARequestRunsLeavesItUnbilledForTheNextStartUp() {
-        Api stopping = api(stores, null, c -> { });
-        gate = new CountDownLatch(1); // never opened: the stop interrupts the model call
-        String id = post(stopping, TOKEN, body(flow, records(Color.RED), null)).bodyJson().path("id").asText();
-        awaitValue(() -> status(stopping, id), "PROCESSING"::equals);
-        stopping.close();
-        apis.remove(stopping);
+    void aProcessKilledWhileARequestRunsLeavesItUnbilledForTheNextStartUp() {
+        ManualSteps dying = new ManualSteps();
+        Api killed = api(stores, dying, c -> { });
+        String id = post(killed, TOKEN, body(flow, records(Color.RED, Color.GREEN), null)).bodyJson().path("id").asText();
+        dying.deliverFirst(); // a record starts, then the process is killed with its queue and its state
+        killed.close();
+        apis.remove(killed);
         assertThat(stores.requests().get(ACME, id).orElseThrow().status()).isEqualTo(RequestStatus.PROCESSING);
         assertThat(credits(ACME)).isZero();
 
-        gate = null;
         Api restarted = api(stores, null, c -> { });
         assertThat(restarted.recoverRequests(List.of(ACME))).isEqualTo(1);
         assertThat(awaitDone(restarted, id).path("status").asText()).isEqualTo("DONE");
-        assertThat(credits(ACME)).isEqualTo(1);
+        assertThat(credits(ACME)).isEqualTo(2);
+        assertThat(requests.finished.get()).isEqualTo(1);
     }
 
     @Test
@@ -761,6 +796,10 @@ class AsyncRequestsTest {
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
+        }
+
+        void deliverFirst() {
+            handler.accept(waiting.poll());
         }
 
         /** Delivers the messages of one run (its id is the request's) until it has none waiting. */
