@@ -131,7 +131,7 @@ class WebhookDeliveriesTest {
                 throw new IllegalStateException("the table is not there");
             });
             assertThat(failing.handle(message(receiver), 1)).isInstanceOfSatisfying(Outcome.Retry.class,
-                    r -> assertThat(r.error()).contains("cannot read the account's webhook secret"));
+                    r -> assertThat(r.error()).contains("the account's webhook secret cannot be read (the table is not there)"));
             assertThat(failing.handle(message(receiver), 3)).isInstanceOf(Outcome.Exhausted.class);
             WebhookDeliveries none = new WebhookDeliveries(sender, a -> Optional.empty());
             assertThat(none.handle(message(receiver), 1)).isEqualTo(new Outcome.GiveUp(0, "the account has no webhook secret"));
