@@ -11,10 +11,10 @@ import io.visionflow.store.s3.S3BlobStore;
 import io.visionflow.worker.RemoteModelChecks;
 import io.visionflow.worker.RemoteStepExecutor;
 import io.visionflow.worker.WorkerKind;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -95,16 +95,24 @@ public final class ApiEnvironment {
     }
 
     static DynamoDbClient dynamoClient(Map<String, String> env) {
-        DynamoDbClientBuilder builder = DynamoDbClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder());
+        return located(DynamoDbClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder()), env, DYNAMODB_ENDPOINT)
+                .build();
+    }
+
+    /**
+     * The builder in the region of {@code AWS_REGION} and at the endpoint {@code endpointVariable}
+     * names (an emulator), when they are set.
+     */
+    static <B extends AwsClientBuilder<B, ?>> B located(B builder, Map<String, String> env, String endpointVariable) {
         String region = env.get(S3BlobStore.REGION_VARIABLE);
         if (region != null && !region.isBlank()) {
             builder.region(Region.of(region));
         }
-        String endpoint = env.get(DYNAMODB_ENDPOINT);
+        String endpoint = env.get(endpointVariable);
         if (endpoint != null && !endpoint.isBlank()) {
             builder.endpointOverride(URI.create(endpoint));
         }
-        return builder.build();
+        return builder;
     }
 
     static RateLimit rateLimit(Map<String, String> env) {
@@ -141,7 +149,7 @@ public final class ApiEnvironment {
                 + max + ", found \"" + value + "\"");
     }
 
-    private static String required(Map<String, String> env, String name) {
+    static String required(Map<String, String> env, String name) {
         String value = env.get(name);
         if (value == null || value.isBlank()) {
             throw new IllegalStateException("environment variable " + name + " is not set");

@@ -11,7 +11,6 @@ import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.LambdaClientBuilder;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
@@ -19,7 +18,6 @@ import software.amazon.awssdk.services.lambda.model.LambdaException;
 import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
 import java.io.IOException;
-import java.net.URI;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -65,15 +63,7 @@ public final class LambdaStepInvoker implements StepInvoker {
                         // a step may legitimately take as long as the whole call allows
                         .socketTimeout(callTimeout))
                 .overrideConfiguration(o -> o.apiCallTimeout(callTimeout));
-        String region = env.get("AWS_REGION");
-        if (region != null && !region.isBlank()) {
-            builder.region(Region.of(region));
-        }
-        String endpoint = env.get(LAMBDA_ENDPOINT);
-        if (endpoint != null && !endpoint.isBlank()) {
-            builder.endpointOverride(URI.create(endpoint));
-        }
-        return builder.build();
+        return ApiEnvironment.located(builder, env, LAMBDA_ENDPOINT).build();
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import io.visionflow.store.dynamodb.DynamoStores;
 import io.visionflow.store.s3.S3BlobStore;
+import io.visionflow.webhook.WebhookSender;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -29,6 +30,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -45,7 +47,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * template.yaml against the code it deploys: handlers in the jars CodeUri names, references,
- * least-privilege policies, the tables of {@link DynamoStores#createTables()}, TTL and the bucket.
+ * least-privilege policies, the tables of {@link DynamoStores#createTables()}, TTL, the bucket, and
+ * the webhook queue with its dead-letter queue and function.
  * Runs in the package phase with ApiJarTest (functions/pom.xml), after the shade step, so the
  * handler check loads classes from the jar `sam deploy` uploads, not from target/classes.
  */
@@ -54,6 +57,8 @@ class TemplateTest {
     static final String FUNCTION = "AWS::Serverless::Function";
     static final String TABLE = "AWS::DynamoDB::Table";
     static final String BUCKET = "AWS::S3::Bucket";
+    static final String QUEUE = "AWS::SQS::Queue";
+    static final String WEBHOOK_HANDLER = WebhookQueueHandler.class.getName() + "::handleRequest";
     static final Set<String> PSEUDO = Set.of("AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue",
             "AWS::Partition", "AWS::Region", "AWS::StackId", "AWS::StackName", "AWS::URLSuffix");
 
@@ -308,25 +313,28 @@ class TemplateTest {
     // --- least privilege -------------------------------------------------------------------------
 
     @Test
-    void everyFunctionMayUseExactlyTheTablesBucketAndFunctionsOfItsEnvironment() {
+    void everyFunctionMayUseExactlyTheTablesBucketFunctionsAndQueuesOfItsEnvironment() {
         Map<String, String> tableNames = tableNameTemplates();
         for (var f : resources(FUNCTION).entrySet()) {
             Map<String, Object> p = props(f.getValue());
             assertThat(p).as(f.getKey() + ": a Role would bypass Policies").doesNotContainKey("Role");
             Map<String, Object> env = environment(p);
+            boolean webhooks = WEBHOOK_HANDLER.equals(p.get("Handler"));
 
-            // the tables the function reaches: <prefix>accounts ... <prefix>usage, named as DynamoStores does
-            Set<String> expectedTables = new TreeSet<>();
+            // the tables the function reaches: <prefix>accounts ... <prefix>usage, named as DynamoStores does;
+            // the webhook function only reads the accounts' secrets (WebhookEnvironment)
+            Map<String, String> expectedTables = new TreeMap<>();
             Object prefix = env.get(ApiEnvironment.TABLE_PREFIX);
             if (prefix != null) {
                 String pre = subText(prefix);
                 DynamoStores named = DynamoStores.of(null, pre);
-                for (String name : List.of(named.accountsTable(), named.flowsTable(), named.tasksTable(),
-                        named.requestsTable(), named.usageTable())) {
+                List<String> used = webhooks ? List.of(named.accountsTable()) : List.of(named.accountsTable(),
+                        named.flowsTable(), named.tasksTable(), named.requestsTable(), named.usageTable());
+                for (String name : used) {
                     String resource = tableNames.get(name);
                     assertThat(resource).as(f.getKey() + " uses table " + name + ", which the template must declare")
                             .isNotNull();
-                    expectedTables.add(resource);
+                    expectedTables.put(resource, webhooks ? "DynamoDBReadPolicy" : "DynamoDBCrudPolicy");
                 }
             }
             Set<String> expectedBuckets = new TreeSet<>();
@@ -348,9 +356,21 @@ class TemplateTest {
                 }
             }
 
-            Set<String> tables = new TreeSet<>();
+            // the queue it sends to, or receives from when an SQS event source of it is on the queue
+            Map<String, String> expectedQueues = new TreeMap<>();
+            Object queue = env.get(WebhookEnvironment.QUEUE_URL);
+            if (queue != null) {
+                String target = refTarget(queue);
+                assertThat(resources(QUEUE)).as(f.getKey() + " " + WebhookEnvironment.QUEUE_URL).containsKey(target);
+                expectedQueues.put(target, sqsEventQueues(p).contains(target) ? "SQSPollerPolicy" : "SQSSendMessagePolicy");
+            }
+            assertThat(expectedQueues.keySet()).as(f.getKey() + " consumes only the queue its environment names")
+                    .containsAll(sqsEventQueues(p));
+
+            Map<String, String> tables = new TreeMap<>();
             Set<String> buckets = new TreeSet<>();
             Set<String> functions = new TreeSet<>();
+            Map<String, String> queues = new TreeMap<>();
             @SuppressWarnings("unchecked")
             List<Object> policies = (List<Object>) p.getOrDefault("Policies", List.of());
             for (Object policy : policies) {
@@ -362,19 +382,85 @@ class TemplateTest {
                 var e = m.entrySet().iterator().next();
                 Map<?, ?> args = (Map<?, ?>) e.getValue();
                 switch (String.valueOf(e.getKey())) {
-                    case "DynamoDBCrudPolicy", "DynamoDBReadPolicy" -> tables.add(refTarget(args.get("TableName")));
+                    case "DynamoDBCrudPolicy", "DynamoDBReadPolicy" -> tables.put(refTarget(args.get("TableName")), e.getKey().toString());
+                    case "SQSSendMessagePolicy", "SQSPollerPolicy" -> queues.put(getAttTarget(args.get("QueueName"), "QueueName"),
+                            e.getKey().toString());
                     case "S3CrudPolicy", "S3ReadPolicy" -> buckets.add(refTarget(args.get("BucketName")));
                     case "LambdaInvokePolicy" -> functions.add(refTarget(args.get("FunctionName")));
                     default -> throw new AssertionError(f.getKey() + ": unchecked policy " + e.getKey());
                 }
             }
             assertThat(tables).as(f.getKey() + " table policies").isEqualTo(expectedTables);
+            assertThat(queues).as(f.getKey() + " queue policies").isEqualTo(expectedQueues);
             assertThat(buckets).as(f.getKey() + " bucket policies").isEqualTo(expectedBuckets);
             assertThat(functions).as(f.getKey() + " invoke policies").isEqualTo(expectedFunctions);
             for (String b : buckets) {
                 assertThat(resources(BUCKET)).containsKey(b);
             }
         }
+    }
+
+    // --- webhooks --------------------------------------------------------------------------------
+
+    /**
+     * The webhook queue as the code expects it: one attempt per receive, so SQS's receive count is
+     * the attempt number and its maxReceiveCount the sender's attempts; a retry's wait and the
+     * dead-letter queue from there.
+     */
+    @Test
+    void theWebhookQueueRetriesAsOftenAsTheSenderAttemptsThenMovesToItsDeadLetterQueue() {
+        WebhookSender.Options sender = WebhookSender.Options.defaults();
+        Map<String, Map<String, Object>> queues = resources(QUEUE);
+        assertThat(queues).containsKeys("WebhookQueue", "WebhookDeadLetterQueue");
+        Map<String, Object> queue = props(queues.get("WebhookQueue"));
+        Map<String, Object> dlq = props(queues.get("WebhookDeadLetterQueue"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> redrive = (Map<String, Object>) queue.get("RedrivePolicy");
+        assertThat(redrive.get("deadLetterTargetArn")).isEqualTo(Map.of("Fn::GetAtt", List.of("WebhookDeadLetterQueue", "Arn")));
+        assertThat(redrive.get("maxReceiveCount")).isEqualTo(sender.maxAttempts());
+        assertThat(dlq).doesNotContainKey("RedrivePolicy");
+
+        // the function: the webhook handler, in the jar without ONNX Runtime, on an SQS event source of the queue
+        Map<String, Object> function = props(resources(FUNCTION).get("WebhookFunction"));
+        assertThat(function.get("Handler")).isEqualTo(WEBHOOK_HANDLER);
+        assertThat(function.get("CodeUri")).isEqualTo(props(resources(FUNCTION).get("ApiFunction")).get("CodeUri"));
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> events = (Map<String, Map<String, Object>>) function.get("Events");
+        assertThat(events).hasSize(1);
+        Map<String, Object> source = events.values().iterator().next();
+        assertThat(source.get("Type")).isEqualTo("SQS");
+        Map<String, Object> mapping = props(source);
+        assertThat(mapping.get("Queue")).isEqualTo(Map.of("Fn::GetAtt", List.of("WebhookQueue", "Arn")));
+        assertThat(mapping.get("FunctionResponseTypes")).isEqualTo(List.of("ReportBatchItemFailures"));
+        assertThat((Integer) mapping.get("BatchSize")).isBetween(1, 10);
+        // nothing consumes the dead-letter queue: it keeps the webhooks for a redrive
+        for (var f : resources(FUNCTION).values()) {
+            walk(props(f).getOrDefault("Events", Map.of()), node -> assertThat(node)
+                    .isNotEqualTo(Map.of("Fn::GetAtt", List.of("WebhookDeadLetterQueue", "Arn"))));
+        }
+
+        // the API function sends to the queue the webhook function receives from
+        Object url = Map.of("Ref", "WebhookQueue");
+        assertThat(environment(function).get(WebhookEnvironment.QUEUE_URL)).isEqualTo(url);
+        assertThat(environment(props(resources(FUNCTION).get("ApiFunction"))).get(WebhookEnvironment.QUEUE_URL)).isEqualTo(url);
+
+        // timing: an attempt fits the function's timeout; a batch in hand is not handed out again
+        // (AWS advises 6 x the timeout); nothing expires while it waits for its retries
+        int timeout = (Integer) function.get("Timeout");
+        assertThat(Duration.ofSeconds(timeout)).isGreaterThan(sender.connectTimeout().plus(sender.totalTimeout()));
+        assertThat((Integer) queue.get("VisibilityTimeout")).isGreaterThanOrEqualTo(6 * timeout);
+        Duration waits = Duration.ZERO;
+        for (int n = 1; n <= sender.maxAttempts(); n++) {
+            waits = waits.plusSeconds(timeout);
+            if (n < sender.maxAttempts()) {
+                Duration cap = sender.baseDelay().multipliedBy(1L << (n - 1));
+                waits = waits.plus(cap.compareTo(sender.maxDelay()) < 0 ? cap : sender.maxDelay());
+            }
+        }
+        int retention = (Integer) queue.get("MessageRetentionPeriod");
+        assertThat(Duration.ofSeconds(retention)).isGreaterThan(waits.multipliedBy(10));
+        // a message keeps its first enqueue time in the DLQ
+        assertThat((Integer) dlq.get("MessageRetentionPeriod")).isGreaterThan(retention);
     }
 
     // --- tables ----------------------------------------------------------------------------------
@@ -544,6 +630,28 @@ class TemplateTest {
         Object sub = ((Map<?, ?>) value).get("Fn::Sub");
         assertThat(sub).as("expected a !Sub string: " + value).isInstanceOf(String.class);
         return (String) sub;
+    }
+
+    /** The resource of {@code !GetAtt Resource.attribute}. */
+    static String getAttTarget(Object value, String attribute) {
+        assertThat(value).as("expected a !GetAtt").isInstanceOf(Map.class);
+        Object target = ((Map<?, ?>) value).get("Fn::GetAtt");
+        assertThat(target).as("expected a !GetAtt: " + value).isInstanceOf(List.class);
+        assertThat(((List<?>) target).get(1)).isEqualTo(attribute);
+        return (String) ((List<?>) target).get(0);
+    }
+
+    /** The queues of the function's SQS event sources. */
+    static Set<String> sqsEventQueues(Map<String, Object> function) {
+        Set<String> queues = new TreeSet<>();
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> events = (Map<String, Map<String, Object>>) function.getOrDefault("Events", Map.of());
+        for (Map<String, Object> e : events.values()) {
+            if ("SQS".equals(e.get("Type"))) {
+                queues.add(getAttTarget(props(e).get("Queue"), "Arn"));
+            }
+        }
+        return queues;
     }
 
     static String refTarget(Object value) {

@@ -33,8 +33,9 @@ import java.util.random.RandomGenerator;
  * receiver that moves must be configured anew, and following one would carry the signed body to
  * wherever it points.
  *
- * <p>Waiting between attempts holds no thread: retries are scheduled, and calls are asynchronous.
- * Retries pending when the sender is closed are abandoned (they live in memory only).
+ * <p>{@link #send} retries in memory: waiting between attempts holds no thread, and retries pending
+ * when the sender is closed are abandoned. {@link #attempt} makes one attempt and says what next,
+ * for a queue that keeps the webhook across processes ({@link WebhookDeliveries}).
  */
 public final class WebhookSender implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WebhookSender.class.getName());
@@ -132,59 +133,76 @@ public final class WebhookSender implements AutoCloseable {
         }
     }
 
-    /** Starts delivering; the future completes when it was delivered or given up, and never fails. */
+    /**
+     * Starts delivering, retrying in memory; the future completes when it was delivered or given up,
+     * and never fails. A queue that must survive the process makes its attempts with {@link #attempt}.
+     */
     public CompletableFuture<Result> send(Delivery delivery) {
         CompletableFuture<Result> done = new CompletableFuture<>();
-        attempt(delivery, 1, done);
+        sendFrom(delivery, 1, done);
         return done;
     }
 
-    private void attempt(Delivery d, int n, CompletableFuture<Result> done) {
+    private void sendFrom(Delivery d, int n, CompletableFuture<Result> done) {
+        attempt(d, n).thenAccept(outcome -> {
+            switch (outcome) {
+                case Outcome.Delivered ok -> done.complete(new Result(true, n, ok.status(), null));
+                case Outcome.GiveUp g -> finish(d, done, new Result(false, n, g.status(), g.reason()));
+                case Outcome.Exhausted e -> finish(d, done, new Result(false, n, e.status(), e.reason()));
+                case Outcome.Retry r -> {
+                    LOG.log(System.Logger.Level.DEBUG, () -> "webhook to " + d.endpoint() + " attempt " + n + " "
+                            + r.error() + "; next in " + r.delay().toMillis() + " ms");
+                    try {
+                        timer.schedule(() -> sendFrom(d, n + 1, done), r.delay().toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (RejectedExecutionException e) {
+                        finish(d, done, new Result(false, n, r.status(), r.error() + "; sender closed before the retry"));
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Makes attempt number {@code n} (from 1) of a delivery, once, and says what next: delivered,
+     * given up, retry after the backoff, or exhausted when {@code n} was the last of
+     * {@link Options#maxAttempts()}. The future never fails.
+     */
+    public CompletableFuture<Outcome> attempt(Delivery d, int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("attempts count from 1, not " + n);
+        }
         HttpRequest request;
         PinnedClient pinned;
         try {
             request = request(d);
             pinned = PinnedClient.open(d.endpoint(), policy, PinnedClient.Options.of(options.connectTimeout()));
         } catch (RefusedAddressException | IllegalArgumentException e) {
-            finish(d, done, new Result(false, n, 0, "refused: " + e.getMessage()));
-            return;
+            return CompletableFuture.completedFuture(new Outcome.GiveUp(0, "refused: " + e.getMessage()));
         } catch (IOException e) {
-            retryOrFinish(d, n, done, 0, "failed: " + e, null); // unknown host: DNS may come back
-            return;
+            // unknown host: DNS may come back
+            return CompletableFuture.completedFuture(retryable(n, 0, "failed: " + e, null));
         }
-        pinned.client().sendAsync(request, HttpResponse.BodyHandlers.discarding())
+        return pinned.client().sendAsync(request, HttpResponse.BodyHandlers.discarding())
                 .orTimeout(options.totalTimeout().toMillis(), TimeUnit.MILLISECONDS) // also bounds a slow body
-                .whenComplete((response, failure) -> {
+                .handle((response, failure) -> {
                     pinned.close();
                     if (failure == null && response.statusCode() / 100 == 2) {
-                        finish(d, done, new Result(true, n, response.statusCode(), null));
-                        return;
+                        return new Outcome.Delivered(response.statusCode());
                     }
                     int status = failure == null ? response.statusCode() : 0;
                     String error = failure == null ? "answered HTTP " + status : describe(failure);
                     boolean retryable = failure != null || status >= 500 || status == 408 || status == 429;
-                    if (!retryable) {
-                        finish(d, done, new Result(false, n, status, error));
-                        return;
-                    }
-                    retryOrFinish(d, n, done, status, error, failure == null ? response : null);
+                    return retryable ? retryable(n, status, error, failure == null ? response : null)
+                            : new Outcome.GiveUp(status, error);
                 });
     }
 
-    private void retryOrFinish(Delivery d, int n, CompletableFuture<Result> done, int status, String error,
-                               HttpResponse<?> response) {
+    /** What a retryable failure of attempt {@code n} leads to: a retry after the backoff, or exhausted after the last. */
+    Outcome retryable(int n, int status, String error, HttpResponse<?> response) {
         if (n >= options.maxAttempts()) {
-            finish(d, done, new Result(false, n, status, error));
-            return;
+            return new Outcome.Exhausted(status, error);
         }
-        long delay = backoffMillis(n, response);
-        LOG.log(System.Logger.Level.DEBUG, () -> "webhook to " + d.endpoint() + " attempt " + n + " "
-                + error + "; next in " + delay + " ms");
-        try {
-            timer.schedule(() -> attempt(d, n + 1, done), delay, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            finish(d, done, new Result(false, n, status, error + "; sender closed before the retry"));
-        }
+        return new Outcome.Retry(Duration.ofMillis(backoffMillis(n, response)), status, error);
     }
 
     private HttpRequest request(Delivery d) {

@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.function.IntFunction;
@@ -18,22 +19,42 @@ import java.util.function.IntFunction;
  * many milliseconds, then answer 200", to play a slow receiver.
  */
 public final class WebhookReceiver implements AutoCloseable {
-    public record Received(Headers headers, byte[] body) {
+    public record Received(String path, Headers headers, byte[] body) {
         public String header(String name) {
             return headers.getFirst(name);
         }
+    }
+
+    /** The status for the n-th request (1-based), which is {@code request}. */
+    @FunctionalInterface
+    public interface Answer {
+        int status(int n, Received request);
     }
 
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
 
     public WebhookReceiver(IntFunction<Integer> answer) throws IOException {
+        this((n, r) -> answer.apply(n), Map.of());
+    }
+
+    /** Answers with these headers too. */
+    public WebhookReceiver(IntFunction<Integer> answer, Map<String, String> headers) throws IOException {
+        this((n, r) -> answer.apply(n), headers);
+    }
+
+    public WebhookReceiver(Answer answer, Map<String, String> headers) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newCachedThreadPool());
         server.createContext("/", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
-            received.add(new Received(exchange.getRequestHeaders(), body));
-            int status = answer.apply(received.size());
+            Received request = new Received(exchange.getRequestURI().getPath(), exchange.getRequestHeaders(), body);
+            int n;
+            synchronized (received) {
+                received.add(request);
+                n = received.size();
+            }
+            int status = answer.status(n, request);
             if (status < 0) {
                 try {
                     Thread.sleep(-status);
@@ -42,6 +63,7 @@ public final class WebhookReceiver implements AutoCloseable {
                 }
                 status = 200;
             }
+            headers.forEach(exchange.getResponseHeaders()::set);
             try {
                 exchange.sendResponseHeaders(status, -1);
             } catch (IOException e) {

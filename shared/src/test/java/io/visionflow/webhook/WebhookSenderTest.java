@@ -112,6 +112,37 @@ class WebhookSenderTest {
     }
 
     @Test
+    void oneAttemptSaysWhatComesNext() throws Exception {
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> switch (n) {
+            case 1 -> 200;
+            case 2, 3 -> 503;
+            default -> 410;
+        }); WebhookSender sender = sender(3)) {
+            var d = new WebhookSender.Delivery(receiver.uri(), Map.of(), "s3cret", BODY);
+            assertThat(sender.attempt(d, 1).get(60, TimeUnit.SECONDS)).isEqualTo(new Outcome.Delivered(200));
+            assertThat(sender.attempt(d, 1).get(60, TimeUnit.SECONDS)).isInstanceOfSatisfying(Outcome.Retry.class, r -> {
+                assertThat(r.status()).isEqualTo(503);
+                assertThat(r.delay()).isBetween(Duration.ZERO, Duration.ofMillis(5));
+            });
+            // the last attempt allowed: no retry, the queue's dead-letter path takes it
+            assertThat(sender.attempt(d, 3).get(60, TimeUnit.SECONDS)).isEqualTo(new Outcome.Exhausted(503, "answered HTTP 503"));
+            assertThat(sender.attempt(d, 1).get(60, TimeUnit.SECONDS)).isEqualTo(new Outcome.GiveUp(410, "answered HTTP 410"));
+            assertThat(receiver.received()).hasSize(4);
+        }
+    }
+
+    @Test
+    void aRetryWaitsAtLeastWhatRetryAfterAsksUpToTheMaximumDelay() throws Exception {
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> 429, Map.of("Retry-After", "3"));
+             WebhookSender sender = new WebhookSender(WebhookSender.Options.defaults()
+                     .withAttempts(3, Duration.ofMillis(5), Duration.ofSeconds(2)), OutboundPolicy.allowingPrivate())) {
+            var d = new WebhookSender.Delivery(receiver.uri(), Map.of(), "s3cret", BODY);
+            assertThat(sender.attempt(d, 1).get(60, TimeUnit.SECONDS)).isEqualTo(
+                    new Outcome.Retry(Duration.ofSeconds(2), 429, "answered HTTP 429"));
+        }
+    }
+
+    @Test
     void backoffIsJitteredWithinAnExponentiallyGrowingCap() {
         try (WebhookSender sender = new WebhookSender(WebhookSender.Options.defaults()
                 .withAttempts(10, Duration.ofMillis(100), Duration.ofMillis(1_000)), OutboundPolicy.allowingPrivate())) {

@@ -1,12 +1,9 @@
 package io.visionflow.async.sqs;
 
 import io.visionflow.async.StepQueue;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
-import software.amazon.awssdk.services.sqs.model.Message;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -16,22 +13,21 @@ import java.util.function.Consumer;
 
 /**
  * Step messages on SQS. {@link #send} is all a producer needs (in Lambda, the SQS event source
- * does the receiving). {@link #poll} receives in this process, for hosts that run for long and for
- * tests: a message is deleted only after its handler returned, so one whose handler threw comes
- * back after its visibility timeout, and after the queue's {@code maxReceiveCount} SQS moves it to
- * the dead-letter queue, whose messages go to the dead-letter handler.
+ * does the receiving). {@link #poll} receives in this process ({@link SqsPoller}), for hosts that
+ * run for long and for tests: a message is deleted only after its handler returned, so one whose
+ * handler threw comes back after its visibility timeout, and after the queue's
+ * {@code maxReceiveCount} SQS moves it to the dead-letter queue, whose messages go to the
+ * dead-letter handler.
  */
 public final class SqsStepQueue implements StepQueue, AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(SqsStepQueue.class.getName());
-
     private final SqsClient sqs;
     private final String queueUrl;
-    private final List<Thread> pollers = new ArrayList<>();
-    private volatile boolean closed;
+    private final SqsPoller poller;
 
     public SqsStepQueue(SqsClient sqs, String queueUrl) {
         this.sqs = sqs;
         this.queueUrl = queueUrl;
+        this.poller = new SqsPoller(sqs);
     }
 
     @Override
@@ -63,60 +59,23 @@ public final class SqsStepQueue implements StepQueue, AutoCloseable {
     public SqsStepQueue poll(String deadLetterUrl, Consumer<byte[]> handler, BiConsumer<byte[], String> deadLetter,
                              int workers) {
         for (int i = 0; i < workers; i++) {
-            pollers.add(Thread.ofVirtual().name("sqs-steps-" + i).start(() -> loop(queueUrl, (m, body) -> handler.accept(body))));
+            poller.start("sqs-steps-" + i, queueUrl, m -> {
+                handler.accept(SqsPoller.body(m));
+                return true;
+            });
         }
-        pollers.add(Thread.ofVirtual().name("sqs-dead-letters").start(() -> loop(deadLetterUrl, (m, body) ->
-                deadLetter.accept(body, "moved to the dead-letter queue after "
-                        + m.attributes().getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "several")
-                        + " receives"))));
+        poller.start("sqs-dead-letters", deadLetterUrl, m -> {
+            deadLetter.accept(SqsPoller.body(m), "moved to the dead-letter queue after "
+                    + m.attributes().getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "several")
+                    + " receives");
+            return true;
+        });
         return this;
-    }
-
-    private void loop(String url, BiConsumer<Message, byte[]> handle) {
-        while (!closed) {
-            List<Message> batch;
-            try {
-                batch = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1)
-                        .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
-            } catch (SdkException e) {
-                if (!closed) {
-                    LOG.log(System.Logger.Level.WARNING, "cannot receive from " + url + ": " + e.getMessage());
-                }
-                continue;
-            }
-            List<DeleteMessageBatchRequestEntry> done = new ArrayList<>();
-            for (Message m : batch) {
-                try {
-                    handle.accept(m, m.body().getBytes(StandardCharsets.UTF_8));
-                    done.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(done.size()))
-                            .receiptHandle(m.receiptHandle()).build());
-                } catch (RuntimeException e) {
-                    // left on the queue: SQS delivers it again when its visibility timeout ends
-                    LOG.log(System.Logger.Level.DEBUG, "a step message failed, it will come back: " + e);
-                }
-            }
-            if (!done.isEmpty()) {
-                try {
-                    sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(done));
-                } catch (SdkException e) {
-                    // not deleted: delivered again, and handled again without effect
-                    LOG.log(System.Logger.Level.WARNING, "cannot delete handled messages: " + e.getMessage());
-                }
-            }
-        }
     }
 
     /** Stops polling after the batch in hand (an interrupt could cut a store call off half way). */
     @Override
     public void close() {
-        closed = true;
-        for (Thread t : pollers) {
-            try {
-                t.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        poller.close();
     }
 }
