@@ -19,11 +19,15 @@ import io.visionflow.async.StepQueue;
 import io.visionflow.service.ServiceCatalog;
 import io.visionflow.store.ConflictException;
 import io.visionflow.store.NotFoundException;
+import io.visionflow.store.Account;
 import io.visionflow.store.Stores;
 import io.visionflow.task.TaskRunners;
 import io.visionflow.telemetry.Metrics;
 import io.visionflow.telemetry.PrometheusMetrics;
 import io.visionflow.telemetry.RequestContext;
+import io.visionflow.webhook.InProcessWebhookQueue;
+import io.visionflow.webhook.WebhookDeliveries;
+import io.visionflow.webhook.WebhookQueue;
 import io.visionflow.webhook.WebhookSender;
 
 import java.time.Clock;
@@ -88,6 +92,11 @@ public final class Api implements AutoCloseable {
          */
         public StepQueue.Maker stepQueue;
         public WebhookSender.Options webhooks = WebhookSender.Options.defaults();
+        /**
+         * Where finished async requests' webhooks wait for delivery; null for this process's memory
+         * (retried with {@link #webhooks}' backoff). In the cloud an SQS queue of their own.
+         */
+        public WebhookQueue webhookQueue;
         /** Requests per account and second (a token bucket in this process); null for no limit. */
         public RateLimit rateLimit;
         /**
@@ -103,6 +112,7 @@ public final class Api implements AutoCloseable {
     private final Engine engine;
     private final Routes routes = new Routes();
     private final WebhookSender webhooks;
+    private final WebhookQueue webhookQueue;
     private final AsyncRequests requests;
     private final ModelChecks modelChecks;
     private final RateLimiter rateLimiter;
@@ -131,7 +141,9 @@ public final class Api implements AutoCloseable {
         StepQueue.Maker steps = config.stepQueue != null ? config.stepQueue : (handler, dead) -> new InProcessStepQueue(
                 handler, dead, config.async.workers(), config.async.maxDeliveries(), config.async.redeliveryDelay(),
                 config.async.queueCapacity());
-        this.requests = new AsyncRequests(config.stores, engine, webhooks,
+        this.webhookQueue = config.webhookQueue != null ? config.webhookQueue : new InProcessWebhookQueue(
+                new WebhookDeliveries(webhooks, id -> config.stores.accounts().get(id).map(Account::webhookSecret)));
+        this.requests = new AsyncRequests(config.stores, engine, webhookQueue,
                 config.asyncState != null ? config.asyncState : new MemoryAsyncState(), steps, config.clock);
         new RequestsEndpoints(this, requests).register(routes);
         new TasksEndpoints(this, flows).register(routes);
@@ -306,6 +318,9 @@ public final class Api implements AutoCloseable {
     @Override
     public void close() {
         requests.close();
+        if (webhookQueue instanceof InProcessWebhookQueue own) {
+            own.close();
+        }
         webhooks.close();
         engine.close();
     }

@@ -21,7 +21,6 @@ import io.visionflow.flow.FlowJson;
 import io.visionflow.flow.FlowParser;
 import io.visionflow.flow.Problem;
 import io.visionflow.service.ImageOutput;
-import io.visionflow.store.Account;
 import io.visionflow.store.AsyncRequest;
 import io.visionflow.store.BlobModelSource;
 import io.visionflow.store.Page;
@@ -29,7 +28,8 @@ import io.visionflow.store.RequestStatus;
 import io.visionflow.store.StoredFlow;
 import io.visionflow.store.Stores;
 import io.visionflow.task.TaskCatalog;
-import io.visionflow.webhook.WebhookSender;
+import io.visionflow.webhook.WebhookMessage;
+import io.visionflow.webhook.WebhookQueue;
 
 import java.awt.image.BufferedImage;
 import java.net.URI;
@@ -139,7 +139,7 @@ public final class AsyncRequests implements AutoCloseable {
 
     private final Stores stores;
     private final Engine engine;
-    private final WebhookSender webhooks;
+    private final WebhookQueue webhooks;
     private final Clock clock;
     private final AsyncSteps steps;
     /** Runs this process saw start, so {@code CREATED → PROCESSING} is written once per process, not per record. */
@@ -149,7 +149,7 @@ public final class AsyncRequests implements AutoCloseable {
      * Requests whose records travel as step messages on the queue {@code queues} makes, handled
      * here or by any process that shares {@code state} and the stores ({@link #host}).
      */
-    public AsyncRequests(Stores stores, Engine engine, WebhookSender webhooks, AsyncState state,
+    public AsyncRequests(Stores stores, Engine engine, WebhookQueue webhooks, AsyncState state,
                          StepQueue.Maker queues, Clock clock) {
         this.stores = stores;
         this.engine = engine;
@@ -408,11 +408,6 @@ public final class AsyncRequests implements AutoCloseable {
         if (webhook == null || !webhook.isObject()) {
             return;
         }
-        String secret = stores.accounts().get(request.account()).map(Account::webhookSecret).orElse(null);
-        if (secret == null || secret.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "request " + request.id() + ": account has no webhook secret; not sent");
-            return;
-        }
         ObjectNode body = F.objectNode();
         body.put("id", request.id());
         body.put("type", request.type());
@@ -421,10 +416,14 @@ public final class AsyncRequests implements AutoCloseable {
         Map<String, String> headers = new LinkedHashMap<>();
         webhook.path("headers").properties().forEach(e -> headers.put(e.getKey(), e.getValue().asText()));
         try {
-            webhooks.send(new WebhookSender.Delivery(URI.create(webhook.path("endpoint").asText()),
-                    headers, secret, JSON.writeValueAsBytes(body)));
+            // signed at each attempt with the account's secret as it is then: the message carries none
+            webhooks.enqueue(new WebhookMessage(request.account(), request.id(),
+                    URI.create(webhook.path("endpoint").asText()), headers, JSON.writeValueAsBytes(body)));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree always serialises", e);
+        } catch (RuntimeException e) {
+            // the result is written; a webhook that cannot be queued is lost, never the result
+            LOG.log(System.Logger.Level.ERROR, "request " + request.id() + ": the webhook could not be queued", e);
         }
     }
 
