@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Step messages on SQS. {@link #send} is all a producer needs (in Lambda, the SQS event source
@@ -24,19 +25,32 @@ import java.util.function.Consumer;
 public final class SqsStepQueue implements StepQueue, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SqsStepQueue.class.getName());
 
-    private final SqsClient sqs;
+    private final Supplier<SqsClient> sqs;
     private final String queueUrl;
     private final List<Thread> pollers = new ArrayList<>();
     private volatile boolean closed;
 
     public SqsStepQueue(SqsClient sqs, String queueUrl) {
+        this(() -> sqs, queueUrl);
+    }
+
+    /**
+     * A queue whose client is asked for on every call, so a host can build it on first use (a
+     * function that never sends pays nothing for it); the supplier should keep what it built.
+     */
+    public SqsStepQueue(Supplier<SqsClient> sqs, String queueUrl) {
         this.sqs = sqs;
         this.queueUrl = queueUrl;
     }
 
+    /** The URL of the queue this sends to. */
+    public String url() {
+        return queueUrl;
+    }
+
     @Override
     public void send(byte[] message) {
-        sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(new String(message, StandardCharsets.UTF_8)));
+        sqs.get().sendMessage(b -> b.queueUrl(queueUrl).messageBody(new String(message, StandardCharsets.UTF_8)));
     }
 
     /** In batches of ten (SQS's most); an entry SQS refuses is sent again on its own, so none is lost quietly. */
@@ -49,7 +63,7 @@ public final class SqsStepQueue implements StepQueue, AutoCloseable {
                 entries.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(i))
                         .messageBody(new String(chunk.get(i), StandardCharsets.UTF_8)).build());
             }
-            var result = sqs.sendMessageBatch(b -> b.queueUrl(queueUrl).entries(entries));
+            var result = sqs.get().sendMessageBatch(b -> b.queueUrl(queueUrl).entries(entries));
             for (var failed : result.failed()) {
                 send(chunk.get(Integer.parseInt(failed.id())));
             }
@@ -76,7 +90,7 @@ public final class SqsStepQueue implements StepQueue, AutoCloseable {
         while (!closed) {
             List<Message> batch;
             try {
-                batch = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1)
+                batch = sqs.get().receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1)
                         .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
             } catch (SdkException e) {
                 if (!closed) {
@@ -97,7 +111,7 @@ public final class SqsStepQueue implements StepQueue, AutoCloseable {
             }
             if (!done.isEmpty()) {
                 try {
-                    sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(done));
+                    sqs.get().deleteMessageBatch(b -> b.queueUrl(url).entries(done));
                 } catch (SdkException e) {
                     // not deleted: delivered again, and handled again without effect
                     LOG.log(System.Logger.Level.WARNING, "cannot delete handled messages: " + e.getMessage());
