@@ -66,7 +66,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class AsyncSteps implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CACHED_RUNS = 1024;
-    static final String CONTROL = "control";
+    /** The kind of messages for no worker: lists, nested flows, record starts ({@link #kind}). */
+    public static final String CONTROL = "control";
 
     /** A run as this process knows it: its spec, flow (when it starts records here), context and echoes. */
     private record Run(String id, RunSpec spec, FlowDefinition flow, StepContext context,
@@ -170,7 +171,7 @@ public final class AsyncSteps implements AutoCloseable {
      * worker or of the state); a step's own failure is an outcome, never an exception.
      */
     public void handle(byte[] bytes) {
-        JsonNode message = tree(bytes);
+        JsonNode message = message(bytes);
         // log lines carry the run's id: an async request's id
         try (RequestContext.Scope scope = RequestContext.open(message.path("run").asText())) {
             handle(bytes, message);
@@ -282,7 +283,7 @@ public final class AsyncSteps implements AutoCloseable {
      * so the run is never stuck waiting for it.
      */
     public void deadLetter(byte[] bytes, String reason) {
-        JsonNode message = tree(bytes);
+        JsonNode message = message(bytes);
         run(message.path("run").asText()).ifPresent(run -> {
             int record = message.path("record").asInt();
             if (message.has("start") && state.record(run.id(), record).isEmpty()) {
@@ -508,7 +509,7 @@ public final class AsyncSteps implements AutoCloseable {
             m.put("parent", parent);
         }
         m.put("scope", scope.toString()).put("charges", charges);
-        m.put("kind", WorkerKind.of(action).map(k -> k.name().toLowerCase(Locale.ROOT)).orElse(CONTROL));
+        m.put("kind", WorkerKind.of(action).map(AsyncSteps::kind).orElse(CONTROL));
         m.set("step", tree(step));
         return bytes(m);
     }
@@ -520,6 +521,46 @@ public final class AsyncSteps implements AutoCloseable {
      */
     public static String kind(byte[] message) {
         return tree(message).path("kind").asText(CONTROL);
+    }
+
+    /** The kind of the messages of a worker's steps: its name in lower case. */
+    public static String kind(WorkerKind worker) {
+        return worker.name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The message as a tree, when it is one of ours at all: a JSON object naming a run and a record.
+     * Anything else can never be handled, by any delivery.
+     */
+    private static JsonNode message(byte[] bytes) {
+        JsonNode message;
+        try {
+            message = JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new NotAStepMessage("it is not JSON");
+        }
+        if (message == null || !message.isObject()) {
+            throw new NotAStepMessage("it is not a JSON object");
+        }
+        JsonNode run = message.get("run");
+        JsonNode record = message.get("record");
+        if (run == null || !run.isTextual() || run.asText().isEmpty()) {
+            throw new NotAStepMessage("it names no run");
+        }
+        if (record == null || !record.canConvertToExactIntegral() || !record.canConvertToInt() || record.asInt() < 0) {
+            throw new NotAStepMessage("it names no record");
+        }
+        return message;
+    }
+
+    /**
+     * Bytes that are not a step message at all (not JSON, or no run and record): no delivery can
+     * handle them, so a consumer drops them instead of having them delivered again.
+     */
+    public static final class NotAStepMessage extends IllegalArgumentException {
+        public NotAStepMessage(String why) {
+            super("not a step message: " + why);
+        }
     }
 
     private static JsonNode tree(byte[] bytes) {

@@ -9,6 +9,7 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Receives from SQS queues in this process, for hosts that run for long and for tests (in Lambda,
@@ -26,11 +27,16 @@ public final class SqsPoller implements AutoCloseable {
         boolean handle(Message message);
     }
 
-    private final SqsClient sqs;
+    private final Supplier<SqsClient> sqs;
     private final List<Thread> loops = new ArrayList<>();
     private volatile boolean closed;
 
     public SqsPoller(SqsClient sqs) {
+        this(() -> sqs);
+    }
+
+    /** A poller whose client is asked for when it polls, so a host may build it on first use. */
+    public SqsPoller(Supplier<SqsClient> sqs) {
         this.sqs = sqs;
     }
 
@@ -58,7 +64,7 @@ public final class SqsPoller implements AutoCloseable {
         while (!closed) {
             List<Message> batch;
             try {
-                batch = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1)
+                batch = sqs.get().receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1)
                         .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
             } catch (SdkException e) {
                 if (!closed) {
@@ -80,7 +86,7 @@ public final class SqsPoller implements AutoCloseable {
             }
             if (!done.isEmpty()) {
                 try {
-                    sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(done));
+                    sqs.get().deleteMessageBatch(b -> b.queueUrl(url).entries(done));
                 } catch (SdkException e) {
                     // not deleted: delivered again, and handled again without effect
                     LOG.log(System.Logger.Level.WARNING, "cannot delete handled messages: " + e.getMessage());

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Step messages on SQS. {@link #send} is all a producer needs (in Lambda, the SQS event source
@@ -20,19 +21,32 @@ import java.util.function.Consumer;
  * dead-letter handler.
  */
 public final class SqsStepQueue implements StepQueue, AutoCloseable {
-    private final SqsClient sqs;
+    private final Supplier<SqsClient> sqs;
     private final String queueUrl;
     private final SqsPoller poller;
 
     public SqsStepQueue(SqsClient sqs, String queueUrl) {
+        this(() -> sqs, queueUrl);
+    }
+
+    /**
+     * A queue whose client is asked for on every call, so a host can build it on first use (a
+     * function that never sends pays nothing for it); the supplier should keep what it built.
+     */
+    public SqsStepQueue(Supplier<SqsClient> sqs, String queueUrl) {
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.poller = new SqsPoller(sqs);
     }
 
+    /** The URL of the queue this sends to. */
+    public String url() {
+        return queueUrl;
+    }
+
     @Override
     public void send(byte[] message) {
-        sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(new String(message, StandardCharsets.UTF_8)));
+        sqs.get().sendMessage(b -> b.queueUrl(queueUrl).messageBody(new String(message, StandardCharsets.UTF_8)));
     }
 
     /** In batches of ten (SQS's most); an entry SQS refuses is sent again on its own, so none is lost quietly. */
@@ -45,7 +59,7 @@ public final class SqsStepQueue implements StepQueue, AutoCloseable {
                 entries.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(i))
                         .messageBody(new String(chunk.get(i), StandardCharsets.UTF_8)).build());
             }
-            var result = sqs.sendMessageBatch(b -> b.queueUrl(queueUrl).entries(entries));
+            var result = sqs.get().sendMessageBatch(b -> b.queueUrl(queueUrl).entries(entries));
             for (var failed : result.failed()) {
                 send(chunk.get(Integer.parseInt(failed.id())));
             }

@@ -7,11 +7,13 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.SqsClientBuilder;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /** ElasticMQ, a real SQS protocol server, in the test JVM on a loopback port of its own choosing. */
 public final class ElasticMq {
@@ -35,11 +37,18 @@ public final class ElasticMq {
 
     public static synchronized SqsClient client() {
         if (client == null) {
-            client = SqsClient.builder().endpointOverride(endpoint()).region(Region.US_EAST_1)
-                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "x")))
-                    .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+            client = client(b -> { });
         }
         return client;
+    }
+
+    /** A new client of the server; {@code customize} runs last (test interceptors, say). */
+    public static SqsClient client(Consumer<SqsClientBuilder> customize) {
+        SqsClientBuilder builder = SqsClient.builder().endpointOverride(endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "x")))
+                .httpClientBuilder(UrlConnectionHttpClient.builder());
+        customize.accept(builder);
+        return builder.build();
     }
 
     /** A queue and its dead-letter queue, as template.yaml will pair them. */
