@@ -48,4 +48,17 @@ public interface AsyncState {
     int endRecord(String run, int record, RecordEnd end);
 
     Optional<RecordEnd> recordEnd(String run, int record);
+
+    /** The ends of records {@code 0 … records - 1}, in order; empty when one of them has not ended. */
+    default Optional<java.util.List<RecordEnd>> recordEnds(String run, int records) {
+        java.util.List<RecordEnd> ends = new java.util.ArrayList<>();
+        for (int i = 0; i < records; i++) {
+            Optional<RecordEnd> end = recordEnd(run, i);
+            if (end.isEmpty()) {
+                return Optional.empty();
+            }
+            ends.add(end.get());
+        }
+        return Optional.of(ends);
+    }
 }

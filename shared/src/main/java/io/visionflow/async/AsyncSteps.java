@@ -188,10 +188,12 @@ public final class AsyncSteps implements AutoCloseable {
             startRecord(run, record, message.get("start"));
             return;
         }
-        // read first: a model call costs far more than a read, so a duplicate or a redelivery
-        // reuses the stored outcome instead of calling the model again
+        // a model or service step reads first: a call costs far more than a read, so a duplicate or a
+        // redelivery reuses the stored outcome instead of calling again; a control step only names
+        // its children, so it is worked out again and the first stored outcome still wins
         String key = message.path("key").asText();
-        AsyncState.Step stored = state.step(run.id(), key).orElse(null);
+        boolean control = CONTROL.equals(message.path("kind").asText(CONTROL));
+        AsyncState.Step stored = control ? null : state.step(run.id(), key).orElse(null);
         StepInput input = null;
         if (stored == null) {
             byte[] outcome;
@@ -235,7 +237,7 @@ public final class AsyncSteps implements AutoCloseable {
             endRecord(run, record, f);
             return;
         }
-        queue.send(top(run, record, storeEcho(run, record, echo), root));
+        dispatch(List.of(top(run, record, storeEcho(run, record, echo), root)));
     }
 
     private byte[] top(Run run, int record, ObjectNode echo, RecordRoot root) {
@@ -330,7 +332,7 @@ public final class AsyncSteps implements AutoCloseable {
             for (int i = 0; i < children.size(); i++) {
                 all.add(child(run, message, input, children, i, ListAction.Mode.PARALLEL));
             }
-            queue.sendAll(all);
+            dispatch(all);
         }
     }
 
@@ -367,7 +369,27 @@ public final class AsyncSteps implements AutoCloseable {
     }
 
     private void send(Run run, JsonNode parent, StepInput parentInput, List<ChildStep> children, int index) {
-        queue.send(child(run, parent, parentInput, children, index, ListAction.Mode.SEQUENCE));
+        dispatch(List.of(child(run, parent, parentInput, children, index, ListAction.Mode.SEQUENCE)));
+    }
+
+    /**
+     * Sends step messages, but handles control ones here and now: they only name their children, so
+     * a queue round trip would cost far more than the step. The others are sent first, so they
+     * start while the control ones are handled. A failure here fails the delivery in hand, whose
+     * redelivery repeats this without effect.
+     */
+    private void dispatch(List<byte[]> messages) {
+        List<byte[]> sent = new ArrayList<>();
+        List<byte[]> here = new ArrayList<>();
+        for (byte[] m : messages) {
+            (CONTROL.equals(kind(m)) ? here : sent).add(m);
+        }
+        if (!sent.isEmpty()) {
+            queue.sendAll(sent);
+        }
+        for (byte[] m : here) {
+            handle(m);
+        }
     }
 
     /** The message of a step's child. */
@@ -423,10 +445,8 @@ public final class AsyncSteps implements AutoCloseable {
     }
 
     private void finish(Run run) {
-        List<AsyncState.RecordEnd> ends = new ArrayList<>();
-        for (int i = 0; i < run.spec().records(); i++) {
-            ends.add(state.recordEnd(run.id(), i).orElseThrow());
-        }
+        List<AsyncState.RecordEnd> ends = state.recordEnds(run.id(), run.spec().records()).orElseThrow(() ->
+                new IllegalStateException("run " + run.id() + " was counted whole, but a record's end is missing"));
         host.finished(run.id(), run.spec(), ends);
     }
 

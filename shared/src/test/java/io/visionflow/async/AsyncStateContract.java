@@ -112,4 +112,20 @@ public abstract class AsyncStateContract {
         assertThat(state.record("r", 1)).isEmpty();
         assertThat(state.record("other", 0)).isEmpty();
     }
+
+    @Test
+    void theEndsOfARunsRecordsAreReadTogetherOnlyWhenAllHaveEnded() {
+        assertThat(state.recordEnds("r", 2)).isEmpty();
+        state.endRecord("r", 1, new AsyncState.RecordEnd(b("one")));
+        assertThat(state.recordEnds("r", 2)).isEmpty();
+        for (int i = 0; i < 12; i++) { // 10 and 11 sort between 1 and 2 as strings
+            state.endRecord("r", i, new AsyncState.RecordEnd(b("end" + i)));
+        }
+        state.endRecord("other", 0, new AsyncState.RecordEnd(b("x")));
+        List<AsyncState.RecordEnd> ends = state.recordEnds("r", 12).orElseThrow();
+        assertThat(ends).hasSize(12);
+        assertThat(ends.get(1).result()).isEqualTo(b("one"));
+        assertThat(ends.get(10).result()).isEqualTo(b("end10"));
+        assertThat(state.recordEnds("r", 2).orElseThrow()).hasSize(2);
+    }
 }

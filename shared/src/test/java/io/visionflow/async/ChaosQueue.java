@@ -182,6 +182,11 @@ final class ChaosQueue implements StepQueue, AutoCloseable {
         public java.util.Optional<RecordEnd> recordEnd(String run, int record) {
             return state.recordEnd(run, record);
         }
+
+        @Override
+        public java.util.Optional<java.util.List<RecordEnd>> recordEnds(String run, int records) {
+            return state.recordEnds(run, records);
+        }
     }
 
     @Override

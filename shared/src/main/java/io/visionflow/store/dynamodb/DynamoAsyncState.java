@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 /**
  * The state of async runs in one table ({@code pk} run id, {@code sk} item), every write first-wins
@@ -156,6 +157,22 @@ public final class DynamoAsyncState implements AsyncState {
                         ":expires", expires()))
                 .returnValues(ReturnValue.UPDATED_NEW)));
         return updated.attributes().get("ended").ns().size();
+    }
+
+    /** One query for all of them instead of a read per record. */
+    @Override
+    public Optional<List<RecordEnd>> recordEnds(String run, int records) {
+        Map<Integer, RecordEnd> found = new TreeMap<>();
+        Map<String, AttributeValue> values = Map.of(":run", Dynamo.s(run), ":end", Dynamo.s("end#"));
+        Dynamo.queryAll(client, QueryRequest.builder().tableName(table)
+                        .keyConditionExpression("pk = :run AND begins_with(sk, :end)")
+                        .expressionAttributeValues(values).consistentRead(true).build())
+                .forEach(item -> found.put(Integer.parseInt(item.get("sk").s().substring("end#".length())),
+                        new RecordEnd(item.get("result").b().asByteArray())));
+        if (!IntStream.range(0, records).allMatch(found::containsKey)) {
+            return Optional.empty();
+        }
+        return Optional.of(IntStream.range(0, records).mapToObj(found::get).toList());
     }
 
     @Override
