@@ -84,6 +84,7 @@ public final class AsyncBench {
             return new AsyncDriver(state, StepExecutor.IN_PROCESS, (handler, dead) ->
                     new SqsStepQueue(ElasticMq.client(), queues.url()).poll(queues.deadLetterUrl(), handler, dead, WORKERS));
         }, Math.max(8, requests / 4)), sync);
+        RequestBench.run(requests, WORKERS);
         System.exit(0);
     }
 
