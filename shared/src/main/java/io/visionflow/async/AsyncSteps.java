@@ -212,10 +212,8 @@ public final class AsyncSteps implements AutoCloseable {
     /** Loads a record's image and sends its top node; a record that cannot load ends with the reason. */
     private void startRecord(Run run, int record, JsonNode sent) {
         host.started(run.id(), run.spec());
-        if (state.recordEnd(run.id(), record).isPresent()) {
-            endRecord(run, record, null); // ended before: only counts it again, finishing the run if it is due
-            return;
-        }
+        // no read of the record's end first: a start comes again only after a fault or at a
+        // restart, when walking the stored steps again reaches the stored end and counts it
         if (!(sent instanceof ObjectNode fields)) {
             throw new IllegalArgumentException("a start message without its record");
         }
