@@ -45,7 +45,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * template.yaml against the code it deploys: handlers in the jars CodeUri names, references,
- * least-privilege policies, the tables of {@link DynamoStores#createTables()}, TTL and the bucket.
+ * least-privilege policies, the tables of {@link DynamoStores#createTables()} and
+ * {@link DynamoStores#createRunsTable()}, TTL, the bucket, and the step queues with their
+ * dead-letter queues and consumers.
  * Runs in the package phase with ApiJarTest (functions/pom.xml), after the shade step, so the
  * handler check loads classes from the jar `sam deploy` uploads, not from target/classes.
  */
@@ -54,6 +56,10 @@ class TemplateTest {
     static final String FUNCTION = "AWS::Serverless::Function";
     static final String TABLE = "AWS::DynamoDB::Table";
     static final String BUCKET = "AWS::S3::Bucket";
+    static final String QUEUE = "AWS::SQS::Queue";
+    /** The variables naming the step queues (StepsEnvironment), by kind of step message. */
+    static final Map<String, String> STEP_QUEUE_VARIABLES = Map.of("control", StepsEnvironment.CONTROL_QUEUE_URL,
+            "model", StepsEnvironment.MODEL_QUEUE_URL, "service", StepsEnvironment.SERVICE_QUEUE_URL);
     static final Set<String> PSEUDO = Set.of("AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue",
             "AWS::Partition", "AWS::Region", "AWS::StackId", "AWS::StackName", "AWS::URLSuffix");
 
@@ -321,8 +327,12 @@ class TemplateTest {
             if (prefix != null) {
                 String pre = subText(prefix);
                 DynamoStores named = DynamoStores.of(null, pre);
-                for (String name : List.of(named.accountsTable(), named.flowsTable(), named.tasksTable(),
-                        named.requestsTable(), named.usageTable())) {
+                List<String> used = new ArrayList<>(List.of(named.accountsTable(), named.flowsTable(), named.tasksTable(),
+                        named.requestsTable(), named.usageTable()));
+                if (namesStepQueues(env)) {
+                    used.add(named.runsTable()); // async runs live there (StepsEnvironment.configure)
+                }
+                for (String name : used) {
                     String resource = tableNames.get(name);
                     assertThat(resource).as(f.getKey() + " uses table " + name + ", which the template must declare")
                             .isNotNull();
@@ -348,9 +358,22 @@ class TemplateTest {
                 }
             }
 
+            // the step queues it sends to: any function that names them may continue a run, and so
+            // send to each (receiving is the event source's, whose policy SAM adds)
+            Map<String, String> expectedQueues = new TreeMap<>();
+            for (String variable : STEP_QUEUE_VARIABLES.values()) {
+                Object queue = env.get(variable);
+                if (queue != null) {
+                    String target = refTarget(queue);
+                    assertThat(resources(QUEUE)).as(f.getKey() + " " + variable).containsKey(target);
+                    expectedQueues.put(target, "SQSSendMessagePolicy");
+                }
+            }
+
             Set<String> tables = new TreeSet<>();
             Set<String> buckets = new TreeSet<>();
             Set<String> functions = new TreeSet<>();
+            Map<String, String> queues = new TreeMap<>();
             @SuppressWarnings("unchecked")
             List<Object> policies = (List<Object>) p.getOrDefault("Policies", List.of());
             for (Object policy : policies) {
@@ -363,16 +386,117 @@ class TemplateTest {
                 Map<?, ?> args = (Map<?, ?>) e.getValue();
                 switch (String.valueOf(e.getKey())) {
                     case "DynamoDBCrudPolicy", "DynamoDBReadPolicy" -> tables.add(refTarget(args.get("TableName")));
+                    case "SQSSendMessagePolicy", "SQSPollerPolicy" -> queues.put(getAttTarget(args.get("QueueName"), "QueueName"),
+                            e.getKey().toString());
                     case "S3CrudPolicy", "S3ReadPolicy" -> buckets.add(refTarget(args.get("BucketName")));
                     case "LambdaInvokePolicy" -> functions.add(refTarget(args.get("FunctionName")));
                     default -> throw new AssertionError(f.getKey() + ": unchecked policy " + e.getKey());
                 }
             }
             assertThat(tables).as(f.getKey() + " table policies").isEqualTo(expectedTables);
+            assertThat(queues).as(f.getKey() + " queue policies").isEqualTo(expectedQueues);
             assertThat(buckets).as(f.getKey() + " bucket policies").isEqualTo(expectedBuckets);
             assertThat(functions).as(f.getKey() + " invoke policies").isEqualTo(expectedFunctions);
             for (String b : buckets) {
                 assertThat(resources(BUCKET)).containsKey(b);
+            }
+        }
+    }
+
+    // --- step queues -----------------------------------------------------------------------------
+
+    /** The handler that consumes each kind's step queue, and the one for every dead-letter queue. */
+    static final Map<String, String> STEP_CONSUMERS = Map.of(
+            "control", ControlHandler.class.getName() + "::handleRequest",
+            "model", ModelWorkerHandler.class.getName() + "::handleRequest",
+            "service", ServiceWorkerHandler.class.getName() + "::handleRequest");
+    static final String DEAD_LETTER_CONSUMER = DeadLetterHandler.class.getName() + "::handleRequest";
+
+    /**
+     * Each kind of step message has its queue, consumed by the one function whose handler holds what
+     * the kind needs, with partial batch failures; a redrive to a dead-letter queue after a few
+     * receives, consumed by the dead-letter function; visibility timeouts of 6 x the consumer's
+     * timeout (AWS's advice for Lambda event sources).
+     */
+    @Test
+    void eachKindOfStepHasAQueueConsumedByItsFunctionWithADeadLetterQueueEndingItsRecords() {
+        Map<String, Map<String, Object>> functions = resources(FUNCTION);
+        Map<String, Map<String, Object>> queues = resources(QUEUE);
+        Map<String, Object> api = environment(props(functions.get("ApiFunction")));
+        String deadLetterFunction = functions.entrySet().stream()
+                .filter(f -> DEAD_LETTER_CONSUMER.equals(props(f.getValue()).get("Handler"))).map(Map.Entry::getKey)
+                .findFirst().orElseThrow(() -> new AssertionError("no function has " + DEAD_LETTER_CONSUMER));
+        Map<String, Object> dlqConsumer = props(functions.get(deadLetterFunction));
+        Set<String> deadLetterQueues = new TreeSet<>();
+        for (var kind : STEP_QUEUE_VARIABLES.entrySet()) {
+            // the API function sends the runs' first messages, so it names every queue
+            String queue = refTarget(api.get(kind.getValue()));
+            Map<String, Object> q = props(queues.get(queue));
+            assertThat(q).as(queue).isNotEmpty();
+
+            // consumed by exactly one function, the one whose handler takes this kind
+            List<String> consumers = functions.entrySet().stream()
+                    .filter(f -> sqsEvents(props(f.getValue())).containsKey(queue)).map(Map.Entry::getKey).toList();
+            assertThat(consumers).as(queue + " consumers").hasSize(1);
+            Map<String, Object> consumer = props(functions.get(consumers.get(0)));
+            assertThat(consumer.get("Handler")).as(queue + " consumer").isEqualTo(STEP_CONSUMERS.get(kind.getKey()));
+            if (kind.getKey().equals("control")) {
+                // control steps call no model: the jar without ONNX Runtime
+                assertThat(consumer.get("CodeUri")).isEqualTo(props(functions.get("ApiFunction")).get("CodeUri"));
+            }
+            Map<String, Object> mapping = sqsEvents(consumer).get(queue);
+            assertThat(mapping.get("FunctionResponseTypes")).as(queue).isEqualTo(List.of("ReportBatchItemFailures"));
+            assertThat((Integer) mapping.get("BatchSize")).as(queue).isBetween(1, 10);
+            // a run is a chain of hops: none waits to fill a batch
+            assertThat(mapping.get("MaximumBatchingWindowInSeconds")).as(queue).isEqualTo(0);
+            assertThat((Integer) q.get("VisibilityTimeout")).as(queue).isGreaterThanOrEqualTo(6 * timeout(consumer));
+
+            // a consumer continues runs: it names every queue and the tables, as the API function does
+            Map<String, Object> env = environment(consumer);
+            for (String variable : STEP_QUEUE_VARIABLES.values()) {
+                assertThat(env.get(variable)).as(consumers.get(0) + " " + variable).isEqualTo(api.get(variable));
+            }
+            assertThat(env.get(ApiEnvironment.TABLE_PREFIX)).as(consumers.get(0)).isEqualTo(api.get(ApiEnvironment.TABLE_PREFIX));
+            assertThat(env.get(ApiEnvironment.BUCKET)).as(consumers.get(0)).isEqualTo(api.get(ApiEnvironment.BUCKET));
+
+            // the redrive: a poison message leaves after a few receives, for a queue without one
+            @SuppressWarnings("unchecked")
+            Map<String, Object> redrive = (Map<String, Object>) q.get("RedrivePolicy");
+            assertThat(redrive).as(queue + " RedrivePolicy").isNotNull();
+            String dlq = getAttTarget(redrive.get("deadLetterTargetArn"), "Arn");
+            assertThat((Integer) redrive.get("maxReceiveCount")).as(queue).isBetween(3, 10);
+            Map<String, Object> d = props(queues.get(dlq));
+            assertThat(d).as(dlq).doesNotContainKey("RedrivePolicy");
+            assertThat(deadLetterQueues.add(dlq)).as(dlq + " serves one queue").isTrue();
+            // a message keeps its first enqueue time when moved: its DLQ keeps it longer
+            assertThat((Integer) d.getOrDefault("MessageRetentionPeriod", 345600))
+                    .isGreaterThan((Integer) q.getOrDefault("MessageRetentionPeriod", 345600));
+
+            // its dead letters end their records, in the dead-letter function
+            Map<String, Object> deadLetters = sqsEvents(dlqConsumer).get(dlq);
+            assertThat(deadLetters).as(dlq + " is consumed by " + deadLetterFunction).isNotNull();
+            assertThat(deadLetters.get("FunctionResponseTypes")).as(dlq).isEqualTo(List.of("ReportBatchItemFailures"));
+            assertThat((Integer) deadLetters.get("BatchSize")).as(dlq).isBetween(1, 10);
+            assertThat((Integer) d.get("VisibilityTimeout")).as(dlq).isGreaterThanOrEqualTo(6 * timeout(dlqConsumer));
+        }
+        assertThat(sqsEvents(dlqConsumer).keySet()).isEqualTo(deadLetterQueues);
+        // the dead-letter function reads the runs as the others do
+        for (String variable : STEP_QUEUE_VARIABLES.values()) {
+            assertThat(environment(dlqConsumer).get(variable)).isEqualTo(api.get(variable));
+        }
+    }
+
+    /** The variables the functions read are the ones StepsEnvironment reads, and name queues of the template. */
+    @Test
+    void theStepQueueVariablesAreThoseTheFunctionsRead() {
+        Map<String, String> env = new java.util.HashMap<>();
+        STEP_QUEUE_VARIABLES.forEach((kind, variable) -> env.put(variable, "https://sqs/" + kind));
+        assertThat(StepsEnvironment.queues(env)).isEqualTo(Map.of("control", "https://sqs/control",
+                "model", "https://sqs/model", "service", "https://sqs/service"));
+        for (var f : resources(FUNCTION).entrySet()) {
+            Map<String, Object> env2 = environment(props(f.getValue()));
+            if (namesStepQueues(env2)) {
+                assertThat(env2.keySet()).as(f.getKey()).containsAll(STEP_QUEUE_VARIABLES.values());
             }
         }
     }
@@ -387,7 +511,7 @@ class TemplateTest {
     void theTablesAreExactlyThoseOfCreateTables() {
         Recorder recorder = new Recorder();
         String prefix = subText(environment(props(resources(FUNCTION).get("ApiFunction"))).get(ApiEnvironment.TABLE_PREFIX));
-        DynamoStores.of(recorder, prefix).createTables();
+        DynamoStores.of(recorder, prefix).createTables().createRunsTable();
         Map<String, String> byName = tableNameTemplates();
         assertThat(byName.keySet()).as("every table in the template is one createTables() makes")
                 .containsExactlyInAnyOrderElementsOf(recorder.created.stream().map(CreateTableRequest::tableName).toList());
@@ -428,7 +552,8 @@ class TemplateTest {
         DynamoStores named = DynamoStores.of(null, "");
         Map<String, String> storeOfTable = Map.of(named.accountsTable(), "DynamoAccountStore",
                 named.flowsTable(), "DynamoFlowStore", named.tasksTable(), "DynamoTaskStore",
-                named.requestsTable(), "DynamoRequestStore", named.usageTable(), "DynamoUsageStore");
+                named.requestsTable(), "DynamoRequestStore", named.usageTable(), "DynamoUsageStore",
+                named.runsTable(), "DynamoAsyncState");
         Path sources = ROOT.resolve("shared/src/main/java/io/visionflow/store/dynamodb");
         Set<String> expiring = new TreeSet<>();
         for (var e : storeOfTable.entrySet()) {
@@ -438,7 +563,7 @@ class TemplateTest {
                 expiring.add(e.getKey());
             }
         }
-        assertThat(expiring).containsExactlyInAnyOrder(named.requestsTable(), named.usageTable());
+        assertThat(expiring).containsExactlyInAnyOrder(named.requestsTable(), named.usageTable(), named.runsTable());
 
         String prefix = subText(environment(props(resources(FUNCTION).get("ApiFunction"))).get(ApiEnvironment.TABLE_PREFIX));
         Set<String> withTtl = new TreeSet<>();
@@ -544,6 +669,38 @@ class TemplateTest {
         Object sub = ((Map<?, ?>) value).get("Fn::Sub");
         assertThat(sub).as("expected a !Sub string: " + value).isInstanceOf(String.class);
         return (String) sub;
+    }
+
+    /** The resource of {@code !GetAtt Resource.attribute}. */
+    static String getAttTarget(Object value, String attribute) {
+        assertThat(value).as("expected a !GetAtt").isInstanceOf(Map.class);
+        Object target = ((Map<?, ?>) value).get("Fn::GetAtt");
+        assertThat(target).as("expected a !GetAtt: " + value).isInstanceOf(List.class);
+        assertThat(((List<?>) target).get(1)).isEqualTo(attribute);
+        return (String) ((List<?>) target).get(0);
+    }
+
+    /** The SQS event sources of a function: their properties, by the queue they read. */
+    static Map<String, Map<String, Object>> sqsEvents(Map<String, Object> function) {
+        Map<String, Map<String, Object>> out = new TreeMap<>();
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> events = (Map<String, Map<String, Object>>) function.getOrDefault("Events", Map.of());
+        for (Map<String, Object> e : events.values()) {
+            if ("SQS".equals(e.get("Type"))) {
+                out.put(getAttTarget(props(e).get("Queue"), "Arn"), props(e));
+            }
+        }
+        return out;
+    }
+
+    /** Whether a function's environment names step queues, so that it sends and may handle step messages. */
+    static boolean namesStepQueues(Map<String, Object> env) {
+        return STEP_QUEUE_VARIABLES.values().stream().anyMatch(env::containsKey);
+    }
+
+    /** A function's timeout in seconds, its own or the Globals'. */
+    static int timeout(Map<String, Object> function) {
+        return (Integer) function.getOrDefault("Timeout", globals().get("Timeout"));
     }
 
     static String refTarget(Object value) {
