@@ -84,6 +84,11 @@ class StepQueuesTest {
     void serviceStepsTravelOnTheServiceQueueToTheServiceWorker() {
         try (AsyncDeployment.Functions f = deployment.functions(30, 5).start(false)) {
             JsonNode sync = deployment.sync(deployment.withService, RECORDS);
+            // the API function as deployed knows no service (README, "Async runs"): it refuses the flow
+            var refused = f.api.handle(io.visionflow.api.ApiRequest.json("POST", "/account/v2/request/", AsyncDeployment.TOKEN,
+                    "{\"type\": \"flows\", \"flow\": \"" + deployment.withService + "\", \"records\": [" + RECORDS.get(0) + "]}"));
+            assertThat(refused.status()).as(refused.bodyText()).isEqualTo(409);
+            assertThat(refused.bodyText()).contains("dominant_colors");
             String id = f.submit(new ApiHandler(f.apiWithServices), deployment.withService, RECORDS);
             assertSameAsSync(f.awaitFinished(id), sync);
             assertThat(sync.at("/records/0/palette")).isNotEmpty();
