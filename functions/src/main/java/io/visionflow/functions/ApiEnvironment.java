@@ -24,7 +24,8 @@ import java.util.Map;
 /**
  * Builds the API function's {@link Api} from its environment variables (set by template.yaml, or
  * pointed at emulators for tests and {@code sam local}). Credentials come from the SDK's default
- * chain, never from here.
+ * chain, never from here. The control function and the dead-letter function are built the same
+ * way: they continue async runs with what the API function has ({@link StepsEnvironment}).
  */
 public final class ApiEnvironment {
     public static final String TABLE_PREFIX = "VISIONFLOW_TABLE_PREFIX";
@@ -43,6 +44,14 @@ public final class ApiEnvironment {
     }
 
     public static Api create(Map<String, String> env) {
+        return create(env, c -> { });
+    }
+
+    /**
+     * As {@link #create(Map)}, then {@code more} changes the configuration before the Api is built
+     * (tests and other hosts: a service catalog to check flows against, say).
+     */
+    static Api create(Map<String, String> env, java.util.function.Consumer<Api.Config> more) {
         String prefix = required(env, TABLE_PREFIX);
         String bucket = required(env, BUCKET);
         DynamoStores dynamo = DynamoStores.of(dynamoClient(env), prefix);
@@ -72,9 +81,15 @@ public final class ApiEnvironment {
                     // no ONNX Runtime here: uploads and onnx tasks are checked by the model worker
                     c.modelChecks = new RemoteModelChecks(invoker);
                 }
+            }
+            // async requests as step messages on the step queues, their runs in <prefix>runs
+            boolean steps = StepsEnvironment.configure(c, env, dynamo);
+            if (!workers.isEmpty() || steps) {
+                // steps run in other functions, which read the images from S3
                 BlobImageStore.Cache none = new BlobImageStore.Cache(0); // the API function never reads them back
                 c.images = account -> new BlobImageStore(blobs, account, none);
             }
+            more.accept(c);
         });
     }
 

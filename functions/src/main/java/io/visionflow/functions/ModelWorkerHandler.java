@@ -6,19 +6,25 @@ import org.crac.Core;
 
 /**
  * The model worker: recognition, detection and selector steps, on ONNX Runtime (onnx tasks) or a
- * remote model server (http tasks).
+ * remote model server (http tasks); invoked with one step by the sync driver, or with the SQS
+ * events of the model step queue (async runs).
  */
 public final class ModelWorkerHandler extends WorkerHandler {
     // org.crac holds resources weakly: the handler keeps its own alive
-    final Priming.Worker priming = new Priming.Worker(this::worker);
+    final Priming.Worker priming = new Priming.Worker(this::worker, this::steps);
 
     public ModelWorkerHandler() {
-        super(() -> WorkerEnvironment.create(System.getenv(), ServiceCatalog.empty()));
+        super(() -> WorkerEnvironment.worker(System.getenv(), ServiceCatalog.empty()));
         Core.getGlobalContext().register(priming);
     }
 
-    /** For tests and other hosts: a ready worker. */
+    /** For tests and other hosts: a ready worker that takes steps only. */
     public ModelWorkerHandler(StepWorker worker) {
+        super(worker);
+    }
+
+    /** For tests and other hosts: a ready worker, taking step messages too when its environment names the queues. */
+    public ModelWorkerHandler(WorkerEnvironment.Worker worker) {
         super(() -> worker);
     }
 }

@@ -71,6 +71,7 @@ final class Priming {
         public void beforeCheckpoint(Context<? extends Resource> context) {
             prime(api.get());
             primeTables(System.getenv());
+            primeQueues(System.getenv());
         }
 
         @Override
@@ -78,17 +79,28 @@ final class Priming {
         }
     }
 
-    /** A worker function's priming. */
+    /** A worker function's priming: its step worker, and the engine of its step messages when it takes them. */
     static final class Worker implements Resource {
         private final Supplier<StepWorker> worker;
+        private final Supplier<Optional<io.visionflow.api.Api>> steps;
 
         Worker(Supplier<StepWorker> worker) {
+            this(worker, Optional::empty);
+        }
+
+        Worker(Supplier<StepWorker> worker, Supplier<Optional<io.visionflow.api.Api>> steps) {
             this.worker = worker;
+            this.steps = steps;
         }
 
         @Override
         public void beforeCheckpoint(Context<? extends Resource> context) {
             prime(worker.get());
+            steps.get().ifPresent(api -> {
+                prime(api);
+                primeTables(System.getenv());
+                primeQueues(System.getenv());
+            });
         }
 
         @Override
@@ -105,19 +117,11 @@ final class Priming {
      */
     static int primeTables(Map<String, String> env) {
         java.util.concurrent.atomic.AtomicInteger stopped = new java.util.concurrent.atomic.AtomicInteger();
-        ExecutionInterceptor stop = new ExecutionInterceptor() {
-            @Override
-            public void beforeTransmission(software.amazon.awssdk.core.interceptor.Context.BeforeTransmission context,
-                                           ExecutionAttributes attributes) {
-                stopped.incrementAndGet();
-                throw new PrimingStop();
-            }
-        };
-        String region = env.getOrDefault("AWS_REGION", "us-east-1");
+        ExecutionInterceptor stop = stop(stopped);
         var builder = DynamoDbClient.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .region(Region.of(region.isBlank() ? "us-east-1" : region))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("priming", "priming")))
+                .region(region(env))
+                .credentialsProvider(PRIMING_CREDENTIALS)
                 .overrideConfiguration(o -> o.addExecutionInterceptor(stop));
         String endpoint = env.get(ApiEnvironment.DYNAMODB_ENDPOINT);
         if (endpoint != null && !endpoint.isBlank()) {
@@ -126,12 +130,20 @@ final class Priming {
         try (DynamoDbClient client = builder.build()) {
             io.visionflow.store.Stores stores = DynamoStores.of(client, env.getOrDefault(ApiEnvironment.TABLE_PREFIX, "priming-"))
                     .stores(null);
-            List<Runnable> calls = List.of(
+            List<Runnable> calls = new java.util.ArrayList<>(List.of(
                     () -> stores.accounts().accountOfToken("0".repeat(64)),
                     () -> stores.flows().get("priming", "flow"),
                     () -> stores.tasks().get("priming", "task"),
                     () -> stores.requests().get("priming", "request"),
-                    () -> stores.usage().charge("priming", java.time.LocalDate.EPOCH, "flow", 1, "priming"));
+                    () -> stores.usage().charge("priming", java.time.LocalDate.EPOCH, "flow", 1, "priming")));
+            if (StepsEnvironment.named(env)) {
+                // a function that handles step messages reads and writes the runs table on every one
+                var runs = DynamoStores.of(client, env.getOrDefault(ApiEnvironment.TABLE_PREFIX, "priming-"))
+                        .asyncState(java.time.Clock.systemUTC());
+                calls.add(() -> runs.run("priming"));
+                calls.add(() -> runs.putStep("priming", "0", new byte[1], new byte[1]));
+                calls.add(() -> runs.childDone("priming", "0", "0.0"));
+            }
             for (Runnable call : calls) {
                 try {
                     call.run();
@@ -141,6 +153,72 @@ final class Priming {
             }
         }
         return stopped.get();
+    }
+
+    /**
+     * Sends a step message to each step queue the environment names, on an SQS client stopped
+     * before the wire as {@link #primeTables}'s is; returns how many sends it stopped (0 when no
+     * queue is named).
+     */
+    static int primeQueues(Map<String, String> env) {
+        Map<String, String> queues = StepsEnvironment.queues(env);
+        if (queues.isEmpty()) {
+            return 0;
+        }
+        java.util.concurrent.atomic.AtomicInteger stopped = new java.util.concurrent.atomic.AtomicInteger();
+        ExecutionInterceptor stop = stop(stopped);
+        var builder = software.amazon.awssdk.services.sqs.SqsClient.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .region(region(env))
+                .credentialsProvider(PRIMING_CREDENTIALS)
+                .overrideConfiguration(o -> o.addExecutionInterceptor(stop));
+        String endpoint = env.get(StepsEnvironment.SQS_ENDPOINT);
+        if (endpoint != null && !endpoint.isBlank()) {
+            builder.endpointOverride(java.net.URI.create(endpoint));
+        }
+        try (var client = builder.build()) {
+            var queue = new io.visionflow.async.sqs.RoutedSqsStepQueue(() -> client, queues);
+            for (String kind : queues.keySet()) {
+                byte[] message = ("{\"run\": \"priming\", \"record\": 0, \"kind\": \"" + kind + "\"}")
+                        .getBytes(StandardCharsets.UTF_8);
+                for (Runnable call : List.<Runnable>of(() -> queue.send(message), () -> queue.sendAll(List.of(message, message)))) {
+                    try {
+                        call.run();
+                    } catch (RuntimeException expected) {
+                        // every call ends at the interceptor
+                    }
+                }
+            }
+            // the SQS event of a step queue, read as the consumers read it (handled by no one here)
+            byte[] event = "{\"Records\": [{\"messageId\": \"priming\", \"body\": \"{}\", \"eventSource\": \"aws:sqs\"}]}"
+                    .getBytes(StandardCharsets.UTF_8);
+            if (SqsEvents.isSqsEvent(event)) {
+                SqsEvents.steps(new ObjectMapper().readTree(event), message -> { });
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return stopped.get();
+    }
+
+    private static final StaticCredentialsProvider PRIMING_CREDENTIALS =
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("priming", "priming"));
+
+    private static Region region(Map<String, String> env) {
+        String region = env.getOrDefault("AWS_REGION", "us-east-1");
+        return Region.of(region.isBlank() ? "us-east-1" : region);
+    }
+
+    /** An interceptor that stops every call before it is sent, and counts them. */
+    private static ExecutionInterceptor stop(java.util.concurrent.atomic.AtomicInteger stopped) {
+        return new ExecutionInterceptor() {
+            @Override
+            public void beforeTransmission(software.amazon.awssdk.core.interceptor.Context.BeforeTransmission context,
+                                           ExecutionAttributes attributes) {
+                stopped.incrementAndGet();
+                throw new PrimingStop();
+            }
+        };
     }
 
     /** Thrown by the priming interceptor: the call was only rehearsed. */

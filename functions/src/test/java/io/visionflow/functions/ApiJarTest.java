@@ -52,7 +52,11 @@ class ApiJarTest {
                     .noneMatch(n -> n.startsWith("org/apache/hc/"))
                     .noneMatch(n -> n.startsWith("io/netty/"))
                     .contains("io/visionflow/functions/ApiHandler.class")
-                    .contains("software/amazon/awssdk/services/lambda/DefaultLambdaClient.class");
+                    .contains("software/amazon/awssdk/services/lambda/DefaultLambdaClient.class")
+                    // the control and dead-letter functions: step queue consumers on SQS and the runs table
+                    .contains("io/visionflow/functions/ControlHandler.class", "io/visionflow/functions/DeadLetterHandler.class",
+                            "software/amazon/awssdk/services/sqs/DefaultSqsClient.class",
+                            "io/visionflow/store/dynamodb/DynamoAsyncState.class");
         }
         assertThat(Files.size(JAR)).isLessThanOrEqualTo(20L << 20);
     }

@@ -47,8 +47,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * template.yaml against the code it deploys: handlers in the jars CodeUri names, references,
- * least-privilege policies, the tables of {@link DynamoStores#createTables()}, TTL, the bucket, and
- * the webhook queue with its dead-letter queue and function.
+ * least-privilege policies, the tables of {@link DynamoStores#createTables()} and
+ * {@link DynamoStores#createRunsTable()}, TTL, the bucket, the step queues with their dead-letter
+ * queues and consumers, and the webhook queue with its dead-letter queue and function.
  * Runs in the package phase with ApiJarTest (functions/pom.xml), after the shade step, so the
  * handler check loads classes from the jar `sam deploy` uploads, not from target/classes.
  */
@@ -59,6 +60,9 @@ class TemplateTest {
     static final String BUCKET = "AWS::S3::Bucket";
     static final String QUEUE = "AWS::SQS::Queue";
     static final String WEBHOOK_HANDLER = WebhookQueueHandler.class.getName() + "::handleRequest";
+    /** The variables naming the step queues (StepsEnvironment), by kind of step message. */
+    static final Map<String, String> STEP_QUEUE_VARIABLES = Map.of("control", StepsEnvironment.CONTROL_QUEUE_URL,
+            "model", StepsEnvironment.MODEL_QUEUE_URL, "service", StepsEnvironment.SERVICE_QUEUE_URL);
     static final Set<String> PSEUDO = Set.of("AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue",
             "AWS::Partition", "AWS::Region", "AWS::StackId", "AWS::StackName", "AWS::URLSuffix");
 
@@ -328,8 +332,11 @@ class TemplateTest {
             if (prefix != null) {
                 String pre = subText(prefix);
                 DynamoStores named = DynamoStores.of(null, pre);
-                List<String> used = webhooks ? List.of(named.accountsTable()) : List.of(named.accountsTable(),
-                        named.flowsTable(), named.tasksTable(), named.requestsTable(), named.usageTable());
+                List<String> used = new ArrayList<>(webhooks ? List.of(named.accountsTable()) : List.of(named.accountsTable(),
+                        named.flowsTable(), named.tasksTable(), named.requestsTable(), named.usageTable()));
+                if (namesStepQueues(env)) {
+                    used.add(named.runsTable()); // async runs live there (StepsEnvironment.configure)
+                }
                 for (String name : used) {
                     String resource = tableNames.get(name);
                     assertThat(resource).as(f.getKey() + " uses table " + name + ", which the template must declare")
@@ -356,16 +363,29 @@ class TemplateTest {
                 }
             }
 
-            // the queue it sends to, or receives from when an SQS event source of it is on the queue
+            // the queues it sends to, or receives from when an SQS event source of it is on the queue: the
+            // webhook queue, and the step queues (any function that names them may continue a run, and
+            // so send to each; receiving those is the event source's, whose policy SAM adds)
             Map<String, String> expectedQueues = new TreeMap<>();
             Object queue = env.get(WebhookEnvironment.QUEUE_URL);
             if (queue != null) {
                 String target = refTarget(queue);
                 assertThat(resources(QUEUE)).as(f.getKey() + " " + WebhookEnvironment.QUEUE_URL).containsKey(target);
-                expectedQueues.put(target, sqsEventQueues(p).contains(target) ? "SQSPollerPolicy" : "SQSSendMessagePolicy");
+                expectedQueues.put(target, sqsEvents(p).containsKey(target) ? "SQSPollerPolicy" : "SQSSendMessagePolicy");
             }
-            assertThat(expectedQueues.keySet()).as(f.getKey() + " consumes only the queue its environment names")
-                    .containsAll(sqsEventQueues(p));
+            for (String variable : STEP_QUEUE_VARIABLES.values()) {
+                Object step = env.get(variable);
+                if (step != null) {
+                    String target = refTarget(step);
+                    assertThat(resources(QUEUE)).as(f.getKey() + " " + variable).containsKey(target);
+                    expectedQueues.put(target, "SQSSendMessagePolicy");
+                }
+            }
+            if (!DEAD_LETTER_CONSUMER.equals(p.get("Handler"))) {
+                // the dead-letter function reads the step queues' DLQs, which no environment names
+                assertThat(expectedQueues.keySet()).as(f.getKey() + " consumes only the queues its environment names")
+                        .containsAll(sqsEvents(p).keySet());
+            }
 
             Map<String, String> tables = new TreeMap<>();
             Set<String> buckets = new TreeSet<>();
@@ -463,6 +483,104 @@ class TemplateTest {
         assertThat((Integer) dlq.get("MessageRetentionPeriod")).isGreaterThan(retention);
     }
 
+    // --- step queues -----------------------------------------------------------------------------
+
+    /** The handler that consumes each kind's step queue, and the one for every dead-letter queue. */
+    static final Map<String, String> STEP_CONSUMERS = Map.of(
+            "control", ControlHandler.class.getName() + "::handleRequest",
+            "model", ModelWorkerHandler.class.getName() + "::handleRequest",
+            "service", ServiceWorkerHandler.class.getName() + "::handleRequest");
+    static final String DEAD_LETTER_CONSUMER = DeadLetterHandler.class.getName() + "::handleRequest";
+
+    /**
+     * Each kind of step message has its queue, consumed by the one function whose handler holds what
+     * the kind needs, with partial batch failures; a redrive to a dead-letter queue after a few
+     * receives, consumed by the dead-letter function; visibility timeouts of 6 x the consumer's
+     * timeout (AWS's advice for Lambda event sources).
+     */
+    @Test
+    void eachKindOfStepHasAQueueConsumedByItsFunctionWithADeadLetterQueueEndingItsRecords() {
+        Map<String, Map<String, Object>> functions = resources(FUNCTION);
+        Map<String, Map<String, Object>> queues = resources(QUEUE);
+        Map<String, Object> api = environment(props(functions.get("ApiFunction")));
+        String deadLetterFunction = functions.entrySet().stream()
+                .filter(f -> DEAD_LETTER_CONSUMER.equals(props(f.getValue()).get("Handler"))).map(Map.Entry::getKey)
+                .findFirst().orElseThrow(() -> new AssertionError("no function has " + DEAD_LETTER_CONSUMER));
+        Map<String, Object> dlqConsumer = props(functions.get(deadLetterFunction));
+        Set<String> deadLetterQueues = new TreeSet<>();
+        for (var kind : STEP_QUEUE_VARIABLES.entrySet()) {
+            // the API function sends the runs' first messages, so it names every queue
+            String queue = refTarget(api.get(kind.getValue()));
+            Map<String, Object> q = props(queues.get(queue));
+            assertThat(q).as(queue).isNotEmpty();
+
+            // consumed by exactly one function, the one whose handler takes this kind
+            List<String> consumers = functions.entrySet().stream()
+                    .filter(f -> sqsEvents(props(f.getValue())).containsKey(queue)).map(Map.Entry::getKey).toList();
+            assertThat(consumers).as(queue + " consumers").hasSize(1);
+            Map<String, Object> consumer = props(functions.get(consumers.get(0)));
+            assertThat(consumer.get("Handler")).as(queue + " consumer").isEqualTo(STEP_CONSUMERS.get(kind.getKey()));
+            if (kind.getKey().equals("control")) {
+                // control steps call no model: the jar without ONNX Runtime
+                assertThat(consumer.get("CodeUri")).isEqualTo(props(functions.get("ApiFunction")).get("CodeUri"));
+            }
+            Map<String, Object> mapping = sqsEvents(consumer).get(queue);
+            assertThat(mapping.get("FunctionResponseTypes")).as(queue).isEqualTo(List.of("ReportBatchItemFailures"));
+            assertThat((Integer) mapping.get("BatchSize")).as(queue).isBetween(1, 10);
+            // a run is a chain of hops: none waits to fill a batch
+            assertThat(mapping.get("MaximumBatchingWindowInSeconds")).as(queue).isEqualTo(0);
+            assertThat((Integer) q.get("VisibilityTimeout")).as(queue).isGreaterThanOrEqualTo(6 * timeout(consumer));
+
+            // a consumer continues runs: it names every queue and the tables, as the API function does
+            Map<String, Object> env = environment(consumer);
+            for (String variable : STEP_QUEUE_VARIABLES.values()) {
+                assertThat(env.get(variable)).as(consumers.get(0) + " " + variable).isEqualTo(api.get(variable));
+            }
+            assertThat(env.get(ApiEnvironment.TABLE_PREFIX)).as(consumers.get(0)).isEqualTo(api.get(ApiEnvironment.TABLE_PREFIX));
+            assertThat(env.get(ApiEnvironment.BUCKET)).as(consumers.get(0)).isEqualTo(api.get(ApiEnvironment.BUCKET));
+
+            // the redrive: a poison message leaves after a few receives, for a queue without one
+            @SuppressWarnings("unchecked")
+            Map<String, Object> redrive = (Map<String, Object>) q.get("RedrivePolicy");
+            assertThat(redrive).as(queue + " RedrivePolicy").isNotNull();
+            String dlq = getAttTarget(redrive.get("deadLetterTargetArn"), "Arn");
+            assertThat((Integer) redrive.get("maxReceiveCount")).as(queue).isBetween(3, 10);
+            Map<String, Object> d = props(queues.get(dlq));
+            assertThat(d).as(dlq).doesNotContainKey("RedrivePolicy");
+            assertThat(deadLetterQueues.add(dlq)).as(dlq + " serves one queue").isTrue();
+            // a message keeps its first enqueue time when moved: its DLQ keeps it longer
+            assertThat((Integer) d.getOrDefault("MessageRetentionPeriod", 345600))
+                    .isGreaterThan((Integer) q.getOrDefault("MessageRetentionPeriod", 345600));
+
+            // its dead letters end their records, in the dead-letter function
+            Map<String, Object> deadLetters = sqsEvents(dlqConsumer).get(dlq);
+            assertThat(deadLetters).as(dlq + " is consumed by " + deadLetterFunction).isNotNull();
+            assertThat(deadLetters.get("FunctionResponseTypes")).as(dlq).isEqualTo(List.of("ReportBatchItemFailures"));
+            assertThat((Integer) deadLetters.get("BatchSize")).as(dlq).isBetween(1, 10);
+            assertThat((Integer) d.get("VisibilityTimeout")).as(dlq).isGreaterThanOrEqualTo(6 * timeout(dlqConsumer));
+        }
+        assertThat(sqsEvents(dlqConsumer).keySet()).isEqualTo(deadLetterQueues);
+        // the dead-letter function reads the runs as the others do
+        for (String variable : STEP_QUEUE_VARIABLES.values()) {
+            assertThat(environment(dlqConsumer).get(variable)).isEqualTo(api.get(variable));
+        }
+    }
+
+    /** The variables the functions read are the ones StepsEnvironment reads, and name queues of the template. */
+    @Test
+    void theStepQueueVariablesAreThoseTheFunctionsRead() {
+        Map<String, String> env = new java.util.HashMap<>();
+        STEP_QUEUE_VARIABLES.forEach((kind, variable) -> env.put(variable, "https://sqs/" + kind));
+        assertThat(StepsEnvironment.queues(env)).isEqualTo(Map.of("control", "https://sqs/control",
+                "model", "https://sqs/model", "service", "https://sqs/service"));
+        for (var f : resources(FUNCTION).entrySet()) {
+            Map<String, Object> env2 = environment(props(f.getValue()));
+            if (namesStepQueues(env2)) {
+                assertThat(env2.keySet()).as(f.getKey()).containsAll(STEP_QUEUE_VARIABLES.values());
+            }
+        }
+    }
+
     // --- tables ----------------------------------------------------------------------------------
 
     /**
@@ -473,7 +591,7 @@ class TemplateTest {
     void theTablesAreExactlyThoseOfCreateTables() {
         Recorder recorder = new Recorder();
         String prefix = subText(environment(props(resources(FUNCTION).get("ApiFunction"))).get(ApiEnvironment.TABLE_PREFIX));
-        DynamoStores.of(recorder, prefix).createTables();
+        DynamoStores.of(recorder, prefix).createTables().createRunsTable();
         Map<String, String> byName = tableNameTemplates();
         assertThat(byName.keySet()).as("every table in the template is one createTables() makes")
                 .containsExactlyInAnyOrderElementsOf(recorder.created.stream().map(CreateTableRequest::tableName).toList());
@@ -514,7 +632,8 @@ class TemplateTest {
         DynamoStores named = DynamoStores.of(null, "");
         Map<String, String> storeOfTable = Map.of(named.accountsTable(), "DynamoAccountStore",
                 named.flowsTable(), "DynamoFlowStore", named.tasksTable(), "DynamoTaskStore",
-                named.requestsTable(), "DynamoRequestStore", named.usageTable(), "DynamoUsageStore");
+                named.requestsTable(), "DynamoRequestStore", named.usageTable(), "DynamoUsageStore",
+                named.runsTable(), "DynamoAsyncState");
         Path sources = ROOT.resolve("shared/src/main/java/io/visionflow/store/dynamodb");
         Set<String> expiring = new TreeSet<>();
         for (var e : storeOfTable.entrySet()) {
@@ -524,7 +643,7 @@ class TemplateTest {
                 expiring.add(e.getKey());
             }
         }
-        assertThat(expiring).containsExactlyInAnyOrder(named.requestsTable(), named.usageTable());
+        assertThat(expiring).containsExactlyInAnyOrder(named.requestsTable(), named.usageTable(), named.runsTable());
 
         String prefix = subText(environment(props(resources(FUNCTION).get("ApiFunction"))).get(ApiEnvironment.TABLE_PREFIX));
         Set<String> withTtl = new TreeSet<>();
@@ -641,17 +760,27 @@ class TemplateTest {
         return (String) ((List<?>) target).get(0);
     }
 
-    /** The queues of the function's SQS event sources. */
-    static Set<String> sqsEventQueues(Map<String, Object> function) {
-        Set<String> queues = new TreeSet<>();
+    /** The SQS event sources of a function: their properties, by the queue they read. */
+    static Map<String, Map<String, Object>> sqsEvents(Map<String, Object> function) {
+        Map<String, Map<String, Object>> out = new TreeMap<>();
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> events = (Map<String, Map<String, Object>>) function.getOrDefault("Events", Map.of());
         for (Map<String, Object> e : events.values()) {
             if ("SQS".equals(e.get("Type"))) {
-                queues.add(getAttTarget(props(e).get("Queue"), "Arn"));
+                out.put(getAttTarget(props(e).get("Queue"), "Arn"), props(e));
             }
         }
-        return queues;
+        return out;
+    }
+
+    /** Whether a function's environment names step queues, so that it sends and may handle step messages. */
+    static boolean namesStepQueues(Map<String, Object> env) {
+        return STEP_QUEUE_VARIABLES.values().stream().anyMatch(env::containsKey);
+    }
+
+    /** A function's timeout in seconds, its own or the Globals'. */
+    static int timeout(Map<String, Object> function) {
+        return (Integer) function.getOrDefault("Timeout", globals().get("Timeout"));
     }
 
     static String refTarget(Object value) {

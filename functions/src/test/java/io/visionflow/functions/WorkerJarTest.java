@@ -59,7 +59,10 @@ class WorkerJarTest {
                         .allSatisfy(n -> assertThat(n).startsWith("ai/onnxruntime/native/" + arch[1] + "/"));
                 assertThat(zip.stream().map(e -> e.getName())).as(arch[0])
                         .contains("io/visionflow/functions/ModelWorkerHandler.class",
-                                "io/visionflow/functions/ServiceWorkerHandler.class")
+                                "io/visionflow/functions/ServiceWorkerHandler.class",
+                                // their step queues' messages: SQS, and the runs in DynamoDB
+                                "software/amazon/awssdk/services/sqs/DefaultSqsClient.class",
+                                "io/visionflow/store/dynamodb/DynamoAsyncState.class")
                         .noneMatch(n -> n.startsWith("software/amazon/awssdk/services/lambda/"))
                         .noneMatch(n -> n.startsWith("org/apache/hc/"));
             }

@@ -87,8 +87,9 @@ public final class Api implements AutoCloseable {
         public AsyncState asyncState;
         /**
          * The queue async steps travel on; null for an in-process one with {@code async}'s workers,
-         * backlog and deliveries. In the cloud an SQS queue, whose consumers are the
-         * worker functions.
+         * backlog and deliveries. In the cloud one SQS queue per kind of step
+         * ({@link io.visionflow.async.sqs.RoutedSqsStepQueue}), each consumed by the function that
+         * holds what the kind needs; a consumer hands its deliveries to {@link #requests()}.
          */
         public StepQueue.Maker stepQueue;
         public WebhookSender.Options webhooks = WebhookSender.Options.defaults();

@@ -92,7 +92,7 @@ public final class DynamoStores {
         return new DynamoUsageStore(client, usageTable(), CHARGE_RETENTION, pageSize);
     }
 
-    /** The table of async runs ({@link DynamoAsyncState}); made by {@link #createRunsTable}, not yet by template.yaml. */
+    /** The table of async runs ({@link DynamoAsyncState}): {@link #createRunsTable} here, {@code RunsTable} in template.yaml. */
     public String runsTable() {
         return prefix + "runs";
     }
