@@ -13,6 +13,7 @@ import io.visionflow.image.UrlFetcher;
 import io.visionflow.net.OutboundPolicy;
 import io.visionflow.request.AsyncRequests;
 import io.visionflow.async.AsyncState;
+import io.visionflow.async.AsyncSteps;
 import io.visionflow.async.InProcessStepQueue;
 import io.visionflow.async.MemoryAsyncState;
 import io.visionflow.async.StepQueue;
@@ -92,6 +93,13 @@ public final class Api implements AutoCloseable {
          * holds what the kind needs; a consumer hands its deliveries to {@link #requests()}.
          */
         public StepQueue.Maker stepQueue;
+        /**
+         * The kinds of step ({@code "model"}, {@code "service"}) this process runs itself, so that of
+         * a step's children one is handled by the worker that sends the others; null: all of them
+         * on the in-process queue, none when {@link #stepQueue} is given (the cloud's functions each
+         * hold one kind).
+         */
+        public java.util.Set<String> stepKindsHere;
         public WebhookSender.Options webhooks = WebhookSender.Options.defaults();
         /**
          * Where finished async requests' webhooks wait for delivery; null for this process's memory
@@ -144,8 +152,10 @@ public final class Api implements AutoCloseable {
                 config.async.queueCapacity());
         this.webhookQueue = config.webhookQueue != null ? config.webhookQueue : new InProcessWebhookQueue(
                 new WebhookDeliveries(webhooks, id -> config.stores.accounts().get(id).map(Account::webhookSecret)));
+        java.util.Set<String> here = config.stepKindsHere != null ? config.stepKindsHere
+                : config.stepQueue == null ? AsyncSteps.WORKER_KINDS : java.util.Set.of();
         this.requests = new AsyncRequests(config.stores, engine, webhookQueue,
-                config.asyncState != null ? config.asyncState : new MemoryAsyncState(), steps, config.clock);
+                config.asyncState != null ? config.asyncState : new MemoryAsyncState(), steps, here, config.clock);
         new RequestsEndpoints(this, requests).register(routes);
         new TasksEndpoints(this, flows).register(routes);
         new ModelsEndpoints(this).register(routes);

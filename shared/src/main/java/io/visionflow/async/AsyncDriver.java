@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,6 +35,11 @@ public final class AsyncDriver implements Driver, AutoCloseable {
     private final Map<String, CompletableFuture<List<AsyncState.RecordEnd>>> waiting = new ConcurrentHashMap<>();
 
     public AsyncDriver(AsyncState state, StepExecutor executor, StepQueue.Maker queues) {
+        this(state, executor, queues, Set.of());
+    }
+
+    /** A driver whose workers run the steps of {@code handledHere} kinds themselves (see {@link AsyncSteps}). */
+    public AsyncDriver(AsyncState state, StepExecutor executor, StepQueue.Maker queues, Set<String> handledHere) {
         this.steps = new AsyncSteps(state, executor, new RunHost() {
             @Override
             public StepContext context(String run, RunSpec spec) {
@@ -52,13 +58,16 @@ public final class AsyncDriver implements Driver, AutoCloseable {
                     done.complete(ends);
                 }
             }
-        }, queues);
+        }, queues, handledHere);
     }
 
-    /** On an in-process queue with {@code workers} workers, five deliveries per message. */
+    /**
+     * On an in-process queue with {@code workers} workers, five deliveries per message; this one
+     * process runs every kind of step, so a worker keeps one of a step's children for itself.
+     */
     public static AsyncDriver inProcess(AsyncState state, StepExecutor executor, int workers) {
         return new AsyncDriver(state, executor, (handler, dead) ->
-                new InProcessStepQueue(handler, dead, workers, 5, Duration.ofMillis(50)));
+                new InProcessStepQueue(handler, dead, workers, 5, Duration.ofMillis(50)), AsyncSteps.WORKER_KINDS);
     }
 
     @Override

@@ -26,9 +26,11 @@ import io.visionflow.worker.WorkerKind;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -68,6 +70,9 @@ public final class AsyncSteps implements AutoCloseable {
     private static final int CACHED_RUNS = 1024;
     /** The kind of messages for no worker: lists, nested flows, record starts ({@link #kind}). */
     public static final String CONTROL = "control";
+    /** The kinds of step a worker function holds: every kind but control, which any process runs. */
+    public static final Set<String> WORKER_KINDS = java.util.Arrays.stream(WorkerKind.values())
+            .map(AsyncSteps::kind).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     /** A run as this process knows it: its spec, flow (when it starts records here), context and echoes. */
     private record Run(String id, RunSpec spec, FlowDefinition flow, StepContext context,
@@ -81,6 +86,9 @@ public final class AsyncSteps implements AutoCloseable {
     private final StepQueue queue;
     private final StepExecutor executor;
     private final RunHost host;
+    private final Set<String> handledHere;
+    /** The messages the delivery in hand on this thread has kept for itself; null outside a delivery. */
+    private final ThreadLocal<Deque<byte[]>> here = new ThreadLocal<>();
     /** The runs this process handled lately, so a run's context and echoes are built once. */
     private final Map<String, Run> runs = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -91,6 +99,17 @@ public final class AsyncSteps implements AutoCloseable {
 
     /** Steps whose messages travel on the queue {@code queues} makes for them (closed by {@link #close}). */
     public AsyncSteps(AsyncState state, StepExecutor executor, RunHost host, StepQueue.Maker queues) {
+        this(state, executor, host, queues, Set.of());
+    }
+
+    /**
+     * As {@link #AsyncSteps(AsyncState, StepExecutor, RunHost, StepQueue.Maker)}, in a process that
+     * can run the steps of {@code handledHere} kinds itself ({@code "model"}, {@code "service"}):
+     * of a step's children, one such is handled by the worker that sends the others.
+     */
+    public AsyncSteps(AsyncState state, StepExecutor executor, RunHost host, StepQueue.Maker queues,
+                      Set<String> handledHere) {
+        this.handledHere = Set.copyOf(handledHere);
         this.state = state;
         this.host = host;
         // a step's retry and timeout_ms are honoured here exactly as by the in-process driver
@@ -171,10 +190,26 @@ public final class AsyncSteps implements AutoCloseable {
      * worker or of the state); a step's own failure is an outcome, never an exception.
      */
     public void handle(byte[] bytes) {
-        JsonNode message = message(bytes);
-        // log lines carry the run's id: an async request's id
-        try (RequestContext.Scope scope = RequestContext.open(message.path("run").asText())) {
-            handle(bytes, message);
+        Deque<byte[]> kept = here.get();
+        if (kept != null) {
+            kept.add(bytes); // handled by the loop below, in the delivery in hand
+            return;
+        }
+        kept = new ArrayDeque<>();
+        here.set(kept);
+        try {
+            // the delivery's own message, then the steps it hands on to this worker, in a loop rather
+            // than a recursion: a sequence of many steps would otherwise deepen the stack with each
+            for (byte[] next = bytes; next != null; next = kept.poll()) {
+                JsonNode message = message(next);
+                // log lines carry the run's id: an async request's id
+                try (RequestContext.Scope scope = RequestContext.open(message.path("run").asText())) {
+                    handle(next, message);
+                }
+            }
+        } finally {
+            // on a failure, what was left is derived again by the redelivery
+            here.remove();
         }
     }
 
@@ -344,8 +379,14 @@ public final class AsyncSteps implements AutoCloseable {
         }
         int done = state.childDone(run.id(), parentKey.asText(), message.path("key").asText());
         JsonNode join = message.path("join");
-        if (join.path("mode").asText().equals("parallel") && done < join.path("size").asInt(Integer.MAX_VALUE)) {
+        boolean parallel = join.path("mode").asText().equals("parallel");
+        if (parallel && done < join.path("size").asInt(Integer.MAX_VALUE)) {
             return; // a sibling still runs; the one that completes the join continues the parent
+        }
+        if (parallel && message.get("above") instanceof ArrayNode above) {
+            // the parent is complete, and where it stands is carried here: no need to read it
+            completed(run, placeOf(message.path("run").asText(), record, parentKey.asText(), above));
+            return;
         }
         AsyncState.Step parent = state.step(run.id(), parentKey.asText()).orElseThrow(() ->
                 new IllegalStateException("step " + parentKey.asText() + " of run " + run.id() + " is not stored"));
@@ -366,28 +407,55 @@ public final class AsyncSteps implements AutoCloseable {
         }
     }
 
+    /** A step's place as its completion needs it: its key, its parent's, its join and those above. */
+    private static JsonNode placeOf(String run, int record, String key, ArrayNode above) {
+        ObjectNode place = JSON.createObjectNode();
+        place.put("run", run).put("record", record).put("key", key);
+        int dot = key.lastIndexOf('.');
+        if (dot < 0) {
+            place.putNull("parent"); // the record's top node
+        } else {
+            place.put("parent", key.substring(0, dot));
+            place.set("join", above.get(0));
+            ArrayNode rest = place.putArray("above");
+            for (int i = 1; i < above.size(); i++) {
+                rest.add(above.get(i));
+            }
+        }
+        return place;
+    }
+
     private void send(Run run, JsonNode parent, StepInput parentInput, List<ChildStep> children, int index) {
         dispatch(List.of(child(run, parent, parentInput, children, index, ListAction.Mode.SEQUENCE)));
     }
 
     /**
-     * Sends step messages, but handles control ones here and now: they only name their children, so
-     * a queue round trip would cost far more than the step. The others are sent first, so they
-     * start while the control ones are handled. A failure here fails the delivery in hand, whose
-     * redelivery repeats this without effect.
+     * Sends step messages, but handles control ones here: they only name their children, so a queue
+     * round trip would cost far more than the step. Of the others, one whose kind this process can
+     * run ({@code handledHere}) is kept too. The rest are sent first, so they start while the kept
+     * ones are handled, after the step in hand, by the same delivery. A failure fails that
+     * delivery, whose redelivery repeats this without effect.
      */
     private void dispatch(List<byte[]> messages) {
         List<byte[]> sent = new ArrayList<>();
         List<byte[]> here = new ArrayList<>();
+        boolean kept = false;
         for (byte[] m : messages) {
-            (CONTROL.equals(kind(m)) ? here : sent).add(m);
+            String kind = kind(m);
+            if (CONTROL.equals(kind)) {
+                here.add(m);
+            } else if (!kept && handledHere.contains(kind)) {
+                // this worker would only wait for the others: it takes one of them on itself
+                here.add(m);
+                kept = true;
+            } else {
+                sent.add(m);
+            }
         }
         if (!sent.isEmpty()) {
             queue.sendAll(sent);
         }
-        for (byte[] m : here) {
-            handle(m);
-        }
+        here.forEach(this::handle);
     }
 
     /** The message of a step's child. */
@@ -409,19 +477,20 @@ public final class AsyncSteps implements AutoCloseable {
                 parent.path("key").asText(), scope, charges, child.action(), step));
         // what the child's completion needs of its parent's join, so a parallel one reads no parent
         m.putObject("join").put("size", children.size()).put("mode", mode == ListAction.Mode.SEQUENCE ? "sequence" : "parallel");
+        // the joins of its parent and of every step above, so completing a parallel join needs no read
+        ArrayNode above = m.putArray("above");
+        if (parent.has("join")) {
+            above.add(parent.get("join"));
+            parent.path("above").forEach(above::add);
+        }
         return bytes(m);
     }
 
-    /** Ends a record once: with its assembled answer, or with {@code failure} and what was done before it. */
+    /** Ends a record once: with its assembled answer, or with {@code failure} and what was done before it (first wins). */
     private void endRecord(Run run, int record, StepFailure failure) {
-        if (state.recordEnd(run.id(), record).isPresent()) {
-            // ended before; the count below is idempotent, and repeating it finishes a run whose last
-            // record's worker died between ending the record and finishing the run
-            if (state.endRecord(run.id(), record, null) >= run.spec().records()) {
-                finish(run);
-            }
-            return;
-        }
+        // no read of an earlier end first: the end is stored first-wins and counted once, so a
+        // repeated end only assembles again, and finishes a run whose last record's worker died
+        // between ending the record and finishing the run
         List<Charge> charges = new ArrayList<>();
         ObjectNode answer = assemble(run, record, charges);
         ObjectNode status = answer.putObject("_status");

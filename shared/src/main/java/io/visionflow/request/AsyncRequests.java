@@ -151,11 +151,17 @@ public final class AsyncRequests implements AutoCloseable {
      */
     public AsyncRequests(Stores stores, Engine engine, WebhookQueue webhooks, AsyncState state,
                          StepQueue.Maker queues, Clock clock) {
+        this(stores, engine, webhooks, state, queues, Set.of(), clock);
+    }
+
+    /** As above, in a process that runs the steps of {@code handledHere} kinds itself (see {@link AsyncSteps}). */
+    public AsyncRequests(Stores stores, Engine engine, WebhookQueue webhooks, AsyncState state,
+                         StepQueue.Maker queues, Set<String> handledHere, Clock clock) {
         this.stores = stores;
         this.engine = engine;
         this.webhooks = webhooks;
         this.clock = clock;
-        this.steps = new AsyncSteps(state, engine.executor(), host(), queues);
+        this.steps = new AsyncSteps(state, engine.executor(), host(), queues, handledHere);
     }
 
     // ---- accepting ----

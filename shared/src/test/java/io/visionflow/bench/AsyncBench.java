@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.async.AsyncDriver;
 import io.visionflow.async.AsyncState;
+import io.visionflow.async.AsyncSteps;
 import io.visionflow.async.MemoryAsyncState;
 import io.visionflow.async.sqs.ElasticMq;
 import io.visionflow.async.sqs.SqsStepQueue;
@@ -50,7 +51,7 @@ public final class AsyncBench {
               {"type": "recognition", "id": "b", "task": "noop", "output_field": "b"},
               {"type": "recognition", "id": "c", "task": "noop", "output_field": "c"}]}}""";
     private static final int RECORDS = 10;
-    private static final int IN_FLIGHT = 8;
+    private static final int IN_FLIGHT = Integer.getInteger("bench.async.inflight", 8);
     /** Queue consumers: virtual threads, each handling one message at a time. */
     private static final int WORKERS = Integer.getInteger("bench.async.workers", 32);
 
@@ -74,7 +75,8 @@ public final class AsyncBench {
         print(measure("async, SQS (ElasticMQ) + memory state", () -> {
             ElasticMq.Queues queues = ElasticMq.queues("bench", 30, 5);
             return new AsyncDriver(new MemoryAsyncState(), StepExecutor.IN_PROCESS, (handler, dead) ->
-                    new SqsStepQueue(ElasticMq.client(), queues.url()).poll(queues.deadLetterUrl(), handler, dead, WORKERS));
+                    new SqsStepQueue(ElasticMq.client(), queues.url()).poll(queues.deadLetterUrl(), handler, dead, WORKERS),
+                    AsyncSteps.WORKER_KINDS);
         }, Math.max(8, requests / 4)), sync);
         print(measure("async, in-process queue + DynamoDB (dynalite)", () -> AsyncDriver.inProcess(
                 tables.asyncState(Clock.systemUTC()), StepExecutor.IN_PROCESS, WORKERS), Math.max(8, requests / 4)), sync);
@@ -82,7 +84,8 @@ public final class AsyncBench {
             AsyncState state = tables.asyncState(Clock.systemUTC());
             ElasticMq.Queues queues = ElasticMq.queues("bench", 30, 5);
             return new AsyncDriver(state, StepExecutor.IN_PROCESS, (handler, dead) ->
-                    new SqsStepQueue(ElasticMq.client(), queues.url()).poll(queues.deadLetterUrl(), handler, dead, WORKERS));
+                    new SqsStepQueue(ElasticMq.client(), queues.url()).poll(queues.deadLetterUrl(), handler, dead, WORKERS),
+                    AsyncSteps.WORKER_KINDS);
         }, Math.max(8, requests / 4)), sync);
         RequestBench.run(requests, WORKERS);
         System.exit(0);

@@ -9,6 +9,7 @@ import io.visionflow.api.Api;
 import io.visionflow.api.ApiRequest;
 import io.visionflow.api.ApiResponse;
 import io.visionflow.api.Tokens;
+import io.visionflow.async.AsyncSteps;
 import io.visionflow.async.sqs.ElasticMq;
 import io.visionflow.async.sqs.SqsStepQueue;
 import io.visionflow.net.OutboundPolicy;
@@ -66,7 +67,7 @@ final class RequestBench {
     private static final String ACCOUNT = "bench";
     private static final String TOKEN = "bench-token-0123456789";
     private static final int RECORDS = 10;
-    private static final int IN_FLIGHT = 8;
+    private static final int IN_FLIGHT = Integer.getInteger("bench.async.inflight", 8);
     /** Steps of a record: its start, the list and 3 recognitions. */
     private static final int STEPS_PER_RECORD = 5;
 
@@ -91,6 +92,7 @@ final class RequestBench {
                 ElasticMq.Queues queues = ElasticMq.queues("bench-requests-" + tasks.replace("-", ""), 30, 5);
                 measure(tasks, "SQS (ElasticMQ) + DynamoDB (dynalite)", runners, c -> {
                     c.asyncState = tables.asyncState(Clock.systemUTC());
+                    c.stepKindsHere = AsyncSteps.WORKER_KINDS; // one process holds every kind of step
                     c.stepQueue = (handler, dead) -> new SqsStepQueue(ElasticMq.client(), queues.url())
                             .poll(queues.deadLetterUrl(), handler, dead, workers);
                 }, Math.max(8, requests / 4));
