@@ -61,9 +61,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * outcomes. Every one of these effects may be repeated by a redelivery and changes nothing the
  * second time, so a worker that dies anywhere in between only causes a redelivery; handling a
  * stored step again re-sends its children, so a run whose messages were lost is continued by
- * sending its records' start messages again ({@link #restart}) without calling a model twice. A
- * step costs a read and a write on the way down and a set addition on the way up; only the child
- * that completes a parallel join, and the children of a sequence, read their parent.
+ * sending its records' start messages again ({@link #restart}) without calling a model twice.
+ *
+ * <p>Costs: a model or service step is a read and a write on the way down and a set addition on
+ * the way up; a control step (a list, a nested flow) is a write, and is handled by the worker that
+ * sent it rather than taking a queue round trip. Only the children of a sequence read their
+ * parent: a child that completes a parallel join carries the joins above it. A worker in a process
+ * that runs every kind of step keeps one of a step's children for itself.
  */
 public final class AsyncSteps implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();

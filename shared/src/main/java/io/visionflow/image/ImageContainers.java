@@ -88,6 +88,41 @@ final class ImageContainers {
         return 1;
     }
 
+    /**
+     * The size the first VP8 (lossy) frame of a WebP declares, read where TwelveMonkeys' VP8 decoder
+     * reads it (after the 3-byte frame tag and 3-byte start code): it allocates the frame's
+     * macroblocks from this, not from the header the limits were checked against, and the two can
+     * disagree in corrupt data. Null when there is no VP8 frame (lossless) or it is cut before its size.
+     */
+    static int[] webpLossyFrameSize(byte[] b) {
+        return webpLossyFrameSize(b, 12, b.length);
+    }
+
+    private static int[] webpLossyFrameSize(byte[] b, int from, int end) {
+        int i = from;
+        while (i + 8 <= end) {
+            long length = u32le(b, i + 4);
+            if (isType(b, i, "VP8 ")) {
+                int frame = i + 8;
+                return frame + 10 <= b.length
+                        ? new int[] {u16le(b, frame + 6) & 0x3fff, u16le(b, frame + 8) & 0x3fff}
+                        : null;
+            }
+            if (isType(b, i, "ANMF") && length >= 16) {
+                // an animation frame: 16 bytes of placement, then the frame's own chunks
+                int[] nested = webpLossyFrameSize(b, i + 8 + 16, (int) Math.min(end, i + 8L + length));
+                if (nested != null) {
+                    return nested;
+                }
+            }
+            if (length > end - i - 8L) {
+                return null;
+            }
+            i += 8 + (int) length + (int) (length & 1);
+        }
+        return null;
+    }
+
     /** EXIF payloads in PNG/WebP should be a bare TIFF stream, but some writers keep the JPEG "Exif\0\0" prefix. */
     private static int exifPayloadOrientation(byte[] b, int offset, int length) {
         if (isExifHeader(b, offset, length)) {

@@ -86,6 +86,9 @@ public final class ImageDecoder {
         try {
             ImageInfo info = info(format, bytes, reader);
             limits.checkDimensions(info.width(), info.height());
+            if (format == ImageFormat.WEBP) {
+                checkWebpFrame(bytes, reader, limits);
+            }
             List<String> warnings = new ArrayList<>();
             reader.addIIOReadWarningListener(new IIOReadWarningListener() {
                 @Override
@@ -157,6 +160,23 @@ public final class ImageDecoder {
         int scans = ImageContainers.jpegScanCount(b);
         if (scans > MAX_JPEG_SCANS) {
             throw ImageException.badRequest("JPEG image has " + scans + " scans, over the limit of " + MAX_JPEG_SCANS);
+        }
+    }
+
+    /**
+     * TwelveMonkeys' VP8 decoder sizes its macroblocks from the frame's own header, not from the one
+     * the limits were checked against; in corrupt data they disagree (a 30-byte file whose header
+     * says 184×1316 allocated 850 MB for a 9280×6469 frame). The frame's size must be the image's.
+     */
+    private static void checkWebpFrame(byte[] bytes, ImageReader reader, ImageLimits limits) throws ImageException, IOException {
+        int[] frame = ImageContainers.webpLossyFrameSize(bytes);
+        if (frame == null) {
+            return;
+        }
+        limits.checkDimensions(frame[0], frame[1]);
+        if (frame[0] != reader.getWidth(0) || frame[1] != reader.getHeight(0)) {
+            throw ImageException.badRequest("corrupt WebP image: its frame is " + frame[0] + "×" + frame[1]
+                    + ", its header says " + reader.getWidth(0) + "×" + reader.getHeight(0));
         }
     }
 

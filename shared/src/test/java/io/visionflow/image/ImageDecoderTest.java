@@ -345,6 +345,23 @@ class ImageDecoderTest {
         assertThat(allocatedBytes() - before).isLessThan(64L * 1024 * 1024);
     }
 
+    /**
+     * Found by ImageDecoderFuzzTest: random bytes behind a lossy WebP signature whose header (as
+     * TwelveMonkeys reads it) says 184×1316, within the limits, while the VP8 frame it decodes says
+     * 9280×6469, for which the decoder allocated 850 MB of macroblocks.
+     */
+    @Test
+    void refusesAWebpLossyFrameLargerThanItsHeaderSays() throws ImageException {
+        byte[] riff = {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', ' '};
+        byte[] bomb = Arrays.copyOf(riff, riff.length + 14);
+        System.arraycopy(new byte[] {-5, 101, 4, 82, 104, 69, -122, 60, 60, -72, 64, 36, 69, -103}, 0, bomb, riff.length, 14);
+        assertThat(ImageDecoder.probe(bomb)).isEqualTo(new ImageInfo(ImageFormat.WEBP, 184, 1316, 1));
+        long before = allocatedBytes();
+        assertStatus(bomb, ImageLimits.defaults(), 413, "9280×6469");
+        assertStatus(bomb, ImageLimits.defaults().withMaxPixels(100_000_000L), 400, "its frame is 9280×6469, its header says 184×1316");
+        assertThat(allocatedBytes() - before).isLessThan(16L * 1024 * 1024);
+    }
+
     @Test
     void aStreamReadAtItsEndFailsOnlyAfterTheLookAheadAllowance() throws Exception {
         try (var in = new EndBoundedImageInputStream(new byte[] {1, 2, 3})) {
