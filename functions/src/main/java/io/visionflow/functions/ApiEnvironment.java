@@ -1,11 +1,13 @@
 package io.visionflow.functions;
 
 import io.visionflow.api.Api;
+import io.visionflow.async.AsyncSteps;
 import io.visionflow.api.RateLimit;
 import io.visionflow.telemetry.EmfMetrics;
 import io.visionflow.image.BlobImageStore;
 import io.visionflow.net.OutboundPolicy;
 import io.visionflow.task.http.HttpTaskRunner;
+import io.visionflow.service.BuiltinRules;
 import io.visionflow.store.dynamodb.DynamoStores;
 import io.visionflow.store.s3.S3BlobStore;
 import io.visionflow.worker.RemoteModelChecks;
@@ -84,6 +86,12 @@ public final class ApiEnvironment {
             }
             // async requests as step messages on the step queues, their runs in <prefix>runs
             boolean steps = StepsEnvironment.configure(c, env, dynamo);
+            if (workers.containsKey(WorkerKind.SERVICE)
+                    || StepsEnvironment.queues(env).containsKey(AsyncSteps.kind(WorkerKind.SERVICE))) {
+                // service steps run in the service worker: flows are checked against the built-in
+                // services' rules, which need no ONNX Runtime
+                c.serviceRules = BuiltinRules.INSTANCE;
+            }
             if (!workers.isEmpty() || steps) {
                 // steps run in other functions, which read the images from S3
                 BlobImageStore.Cache none = new BlobImageStore.Cache(0); // the API function never reads them back

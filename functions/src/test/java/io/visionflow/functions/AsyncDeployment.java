@@ -163,9 +163,8 @@ final class AsyncDeployment implements AutoCloseable {
         final ElasticMq.Queues model;
         final ElasticMq.Queues service;
         final Map<String, String> env = new HashMap<>(AsyncDeployment.this.env);
-        /** The API function's Api, and one with the built-in services' catalog to check flows against. */
+        /** The API function's Api. */
         final Api api;
-        final Api apiWithServices;
         final ApiHandler apiHandler;
         final Api controlApi;
         final ControlHandler controlHandler;
@@ -185,9 +184,6 @@ final class AsyncDeployment implements AutoCloseable {
             env.put(StepsEnvironment.MODEL_QUEUE_URL, model.url());
             env.put(StepsEnvironment.SERVICE_QUEUE_URL, service.url());
             api = ApiEnvironment.create(env);
-            // the API function checks flows against no service catalog (it has none), so a flow with
-            // a service step is submitted through this one
-            apiWithServices = ApiEnvironment.create(env, c -> c.services = services);
             apiHandler = new ApiHandler(api);
             controlApi = ApiEnvironment.create(env);
             controlHandler = new ControlHandler(controlApi);
@@ -250,7 +246,7 @@ final class AsyncDeployment implements AutoCloseable {
         @Override
         public void close() {
             sources.forEach(SqsEventSource::close);
-            for (Api a : List.of(api, apiWithServices, controlApi, deadLetterApi)) {
+            for (Api a : List.of(api, controlApi, deadLetterApi)) {
                 a.close();
             }
             for (WorkerEnvironment.Worker w : List.of(modelWorker, serviceWorker)) {

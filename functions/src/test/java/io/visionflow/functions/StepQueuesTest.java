@@ -84,12 +84,13 @@ class StepQueuesTest {
     void serviceStepsTravelOnTheServiceQueueToTheServiceWorker() {
         try (AsyncDeployment.Functions f = deployment.functions(30, 5).start(false)) {
             JsonNode sync = deployment.sync(deployment.withService, RECORDS);
-            // the API function as deployed knows no service (README, "Async runs"): it refuses the flow
-            var refused = f.api.handle(io.visionflow.api.ApiRequest.json("POST", "/account/v2/request/", AsyncDeployment.TOKEN,
-                    "{\"type\": \"flows\", \"flow\": \"" + deployment.withService + "\", \"records\": [" + RECORDS.get(0) + "]}"));
-            assertThat(refused.status()).as(refused.bodyText()).isEqualTo(409);
-            assertThat(refused.bodyText()).contains("dominant_colors");
-            String id = f.submit(new ApiHandler(f.apiWithServices), deployment.withService, RECORDS);
+            // the API function as deployed has no ONNX Runtime, so no services: it checks the flow
+            // against the built-in services' rules, and the service worker runs the step
+            String id = f.submit(deployment.withService, RECORDS);
+            var badParams = f.api.handle(io.visionflow.api.ApiRequest.json("POST", "/flows/v2/validate", AsyncDeployment.TOKEN,
+                    "{\"name\": \"p\", \"top_node\": {\"type\": \"service\", \"service\": \"dominant_colors\","
+                            + " \"output_field\": \"palette\", \"params\": {\"count\": 99}}}"));
+            assertThat(badParams.bodyText()).as("the rules are the services' own").contains("top_node.params.count");
             assertSameAsSync(f.awaitFinished(id), sync);
             assertThat(sync.at("/records/0/palette")).isNotEmpty();
             assertThat(f.sources.get(2).invocations.get()).as("the service worker's event source").isPositive();

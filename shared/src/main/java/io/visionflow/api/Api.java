@@ -56,6 +56,8 @@ public final class Api implements AutoCloseable {
         public Stores stores;
         public TaskRunners runners;
         public ServiceCatalog services = ServiceCatalog.empty();
+        /** What flows' service steps are checked against when they run elsewhere; null: {@link #services}. */
+        public io.visionflow.flow.ServiceRules serviceRules;
         /** Where steps run; the cloud's API function sends model and service steps to workers. */
         public StepExecutor executor = StepExecutor.IN_PROCESS;
         /** The image store of one run of an account; blob-backed when steps run in other processes. */
@@ -135,6 +137,7 @@ public final class Api implements AutoCloseable {
         this.engine = Engine.create(c -> {
             c.runners = config.runners;
             c.services = config.services;
+            c.serviceRules = config.serviceRules;
             c.loader = new ImageRecordLoader(new RecordImageSource(
                     config.fetcher != null ? config.fetcher : new HttpUrlFetcher(config.outbound)), config.imageLimits);
             c.maxConcurrency = config.maxConcurrency;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.flow.FlowCatalog;
 import io.visionflow.flow.FlowDefinition;
 import io.visionflow.flow.FlowValidator;
+import io.visionflow.flow.ServiceRules;
 import io.visionflow.flow.Problem;
 import io.visionflow.image.ImageStore;
 import io.visionflow.image.MemoryImageStore;
@@ -39,6 +40,11 @@ public final class Engine implements AutoCloseable {
         public FlowCatalog flows = id -> Optional.empty();
         public TaskRunners runners;
         public ServiceCatalog services = ServiceCatalog.empty();
+        /**
+         * What flows are checked against for their services; null: {@link #services}. A host whose
+         * service steps run elsewhere (the API function) checks them against the built-in rules.
+         */
+        public ServiceRules serviceRules;
         public RecordLoader loader;
         public int maxConcurrency = 32;
         public Duration deadline = Duration.ofSeconds(60);
@@ -72,7 +78,8 @@ public final class Engine implements AutoCloseable {
 
     /** A validator over one account's tasks and flows. */
     public FlowValidator validator(TaskCatalog tasks, FlowCatalog flows) {
-        return new FlowValidator(tasks, flows, config.services, config.limits);
+        return new FlowValidator(tasks, flows, config.serviceRules != null ? config.serviceRules : config.services,
+                config.limits);
     }
 
     /** Parses and validates flow JSON; {@code selfId} is the id of the flow being saved, null for a new one. */

@@ -32,7 +32,7 @@ public final class BuiltinServices implements AutoCloseable {
     }
 
     /** The names of the built-in services, for checking flows where no services are open. */
-    public static final Set<String> NAMES = Set.of(DominantColors.NAME, RemoveBackground.NAME, Upscale.NAME, ReadText.NAME);
+    public static final Set<String> NAMES = BuiltinRules.NAMES;
 
     /** Largest image {@code upscale} produces by default (16 MP); a bigger one is a 413. */
     public static final long DEFAULT_UPSCALE_MAX_PIXELS = Upscale.DEFAULT_MAX_OUTPUT_PIXELS;

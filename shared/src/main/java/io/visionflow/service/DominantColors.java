@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.Set;
 
 /**
  * {@code dominant_colors}: weighted k-means in CIELAB over a sample of at most 160×160 pixels
@@ -32,7 +31,6 @@ import java.util.Set;
  */
 final class DominantColors implements ImageService {
     static final String NAME = "dominant_colors";
-    static final List<String> MODES = List.of("generic", "product");
     private static final int SAMPLE_SIDE = 160;
     private static final int ITERATIONS = 30;
     private static final long SEED = 0x5EED_C0105L;
@@ -51,7 +49,7 @@ final class DominantColors implements ImageService {
 
     @Override
     public List<Problem> validate(ObjectNode params) {
-        return Params.check(params, Set.of("count", "mode")).integer("count", 1, 12).oneOf("mode", MODES).problems();
+        return BuiltinRules.dominantColors(params);
     }
 
     @Override

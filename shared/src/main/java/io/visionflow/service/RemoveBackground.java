@@ -9,7 +9,6 @@ import io.visionflow.task.TaskException;
 
 import java.awt.image.BufferedImage;
 import java.util.List;
-import java.util.Set;
 
 /**
  * {@code remove_background}: ISNet (IS-Net, "Highly Accurate Dichotomous Image Segmentation") as
@@ -25,7 +24,6 @@ import java.util.Set;
  */
 final class RemoveBackground implements ImageService {
     static final String NAME = "remove_background";
-    static final List<String> OUTPUTS = List.of("image", "mask", "both");
     private static final int SIZE = 1024;
     private final ServiceModels models;
 
@@ -40,7 +38,7 @@ final class RemoveBackground implements ImageService {
 
     @Override
     public List<Problem> validate(ObjectNode params) {
-        return Params.check(params, Set.of("output")).oneOf("output", OUTPUTS).problems();
+        return BuiltinRules.removeBackground(params);
     }
 
     @Override

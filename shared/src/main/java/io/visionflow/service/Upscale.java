@@ -11,7 +11,6 @@ import io.visionflow.task.TaskException;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -51,20 +50,7 @@ final class Upscale implements ImageService {
 
     @Override
     public List<Problem> validate(ObjectNode params) {
-        Params p = Params.check(params, Set.of("factor", "method", "sharpen", "model", "tile"))
-                .oneOf("factor", 2, 4).oneOf("method", List.of("lanczos3", "onnx")).number("sharpen", 0, 2)
-                .text("model").integer("tile", 32, 1024);
-        boolean onnx = "onnx".equals(Params.text(params, "method", "lanczos3"));
-        if (onnx && !params.hasNonNull("model")) {
-            p.problem("model", "is required with method \"onnx\" (an uploaded model id, or a path in the models directory)");
-        }
-        if (onnx && params.has("sharpen")) {
-            p.problem("sharpen", "applies to method \"lanczos3\" only");
-        }
-        if (!onnx && (params.has("model") || params.has("tile"))) {
-            p.problem(params.has("model") ? "model" : "tile", "applies to method \"onnx\" only");
-        }
-        return p.problems();
+        return BuiltinRules.upscale(params);
     }
 
     @Override
