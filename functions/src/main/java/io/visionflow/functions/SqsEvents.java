@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.async.AsyncSteps;
+import io.visionflow.async.sqs.SqsPoller;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -57,8 +58,8 @@ final class SqsEvents {
      * ends with: its message failed on every delivery the queue's redrive policy allows.
      */
     static ObjectNode deadLetters(JsonNode event, BiConsumer<byte[], String> deadLetter) {
-        return each(event, (record, body) -> deadLetter.accept(body, "moved to the dead-letter queue after "
-                + record.path("attributes").path("ApproximateReceiveCount").asText("several") + " receives"));
+        return each(event, (record, body) -> deadLetter.accept(body,
+                SqsPoller.deadLetterReason(record.path("attributes").path("ApproximateReceiveCount").asText("several"))));
     }
 
     private interface RecordHandler {

@@ -79,4 +79,19 @@ final class EventFiles {
         r.path("headers").properties().forEach(e -> headers.put(e.getKey(), e.getValue().asText()));
         return new Response(r.path("statusCode").asInt(), headers, r.path("body").asText(), r.path("isBase64Encoded").asBoolean());
     }
+
+    /** Fails unless every event file in {@code dir} has a test in {@code test} named after it ({@code a-b.json}: {@code aB}). */
+    static void assertEveryFileHasATest(java.nio.file.Path dir, Class<?> test, String label) throws IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dir)) {
+            java.util.List<String> tested = java.util.stream.Stream.of(test.getDeclaredMethods()).map(m -> m.getName()).toList();
+            files.map(f -> f.getFileName().toString().replace(".json", "")).forEach(name -> {
+                StringBuilder camel = new StringBuilder();
+                for (String part : name.split("-")) {
+                    camel.append(camel.isEmpty() ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
+                }
+                org.assertj.core.api.Assertions.assertThat(tested).as("a test for events/" + label + "/" + name + ".json")
+                        .contains(camel.toString());
+            });
+        }
+    }
 }

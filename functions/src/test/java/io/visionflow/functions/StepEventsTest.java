@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static io.visionflow.functions.AsyncDeployment.JSON;
 import static io.visionflow.functions.AsyncDeployment.plain;
@@ -112,15 +111,6 @@ class StepEventsTest {
 
     @Test
     void everyStepEventFileIsCovered() throws IOException {
-        try (Stream<Path> files = Files.list(dir())) {
-            List<String> tested = Stream.of(getClass().getDeclaredMethods()).map(m -> m.getName()).toList();
-            files.map(p -> p.getFileName().toString().replace(".json", "")).forEach(name -> {
-                StringBuilder camel = new StringBuilder();
-                for (String part : name.split("-")) {
-                    camel.append(camel.isEmpty() ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
-                }
-                assertThat(tested).as("a test for events/steps/" + name + ".json").contains(camel.toString());
-            });
-        }
+        EventFiles.assertEveryFileHasATest(dir(), getClass(), "steps");
     }
 }

@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.random.RandomGenerator;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -191,15 +190,6 @@ class WebhookEventsTest {
 
     @Test
     void everyWebhookEventFileIsCovered() throws IOException {
-        try (Stream<Path> files = Files.list(dir())) {
-            List<String> tested = Stream.of(getClass().getDeclaredMethods()).map(m -> m.getName()).toList();
-            files.map(p -> p.getFileName().toString().replace(".json", "")).forEach(name -> {
-                StringBuilder camel = new StringBuilder();
-                for (String part : name.split("-")) {
-                    camel.append(camel.isEmpty() ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
-                }
-                assertThat(tested).as("a test for events/webhook/" + name + ".json").contains(camel.toString());
-            });
-        }
+        EventFiles.assertEveryFileHasATest(dir(), getClass(), "webhook");
     }
 }

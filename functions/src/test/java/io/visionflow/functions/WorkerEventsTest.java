@@ -24,7 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -107,15 +106,6 @@ class WorkerEventsTest {
 
     @Test
     void everyWorkerEventFileIsCovered() throws IOException {
-        try (Stream<Path> files = Files.list(dir())) {
-            List<String> tested = Stream.of(getClass().getDeclaredMethods()).map(m -> m.getName()).toList();
-            files.map(p -> p.getFileName().toString().replace(".json", "")).forEach(name -> {
-                StringBuilder camel = new StringBuilder();
-                for (String part : name.split("-")) {
-                    camel.append(camel.isEmpty() ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
-                }
-                assertThat(tested).as("a test for events/worker/" + name + ".json").contains(camel.toString());
-            });
-        }
+        EventFiles.assertEveryFileHasATest(dir(), getClass(), "worker");
     }
 }

@@ -112,4 +112,14 @@ public final class SqsPoller implements AutoCloseable {
             }
         }
     }
+
+    /** Why a message is in a dead-letter queue, for the dead-letter handler: how often it was received before. */
+    public static String deadLetterReason(Message m) {
+        return deadLetterReason(m.attributes().getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "several"));
+    }
+
+    /** The same, from the receive count as an SQS event of Lambda gives it. */
+    public static String deadLetterReason(String receives) {
+        return "moved to the dead-letter queue after " + receives + " receives";
+    }
 }

@@ -2,7 +2,6 @@ package io.visionflow.async.sqs;
 
 import io.visionflow.async.StepQueue;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 import java.nio.charset.StandardCharsets;
@@ -79,9 +78,7 @@ public final class SqsStepQueue implements StepQueue, AutoCloseable {
             });
         }
         poller.start("sqs-dead-letters", deadLetterUrl, m -> {
-            deadLetter.accept(SqsPoller.body(m), "moved to the dead-letter queue after "
-                    + m.attributes().getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "several")
-                    + " receives");
+            deadLetter.accept(SqsPoller.body(m), SqsPoller.deadLetterReason(m));
             return true;
         });
         return this;

@@ -7,7 +7,6 @@ import io.visionflow.webhook.WebhookMessage;
 import io.visionflow.webhook.WebhookQueue;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -92,9 +91,7 @@ public final class SqsWebhookQueue implements WebhookQueue, AutoCloseable {
                     receive(deliveries, m.body(), m.receiptHandle(), SqsPoller.receiveCount(m)).settled());
         }
         poller.start("sqs-webhook-dead-letters", deadLetterUrl, m -> {
-            deliveries.deadLettered(SqsPoller.body(m), "moved to the dead-letter queue after "
-                    + m.attributes().getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "several")
-                    + " receives");
+            deliveries.deadLettered(SqsPoller.body(m), SqsPoller.deadLetterReason(m));
             return true;
         });
         return this;
