@@ -109,7 +109,13 @@ public final class LocalServer implements AutoCloseable {
             try {
                 byte[] body = readBody(ex);
                 bodyBytes = body == null ? declaredLength(ex) : body.length;
-                response = body == null ? tooLarge(ex, bodyBytes) : config.api.handle(toRequest(ex, body));
+                if (body == null) {
+                    response = tooLarge(ex, bodyBytes);
+                    config.api.observeRefused(toRequest(ex, new byte[0]), response,
+                            java.time.Duration.ofNanos(System.nanoTime() - start));
+                } else {
+                    response = config.api.handle(toRequest(ex, body));
+                }
             } catch (IOException e) {
                 // the client went away mid-body: nothing to answer
                 log(ex, 0, bodyBytes, 0, "-", start, e.getClass().getSimpleName());

@@ -196,6 +196,9 @@ class LocalServerTest {
             assertThat(r.statusCode()).isEqualTo(413);
             assertThat(TestServer.json(r).at("/status/code").asInt()).isEqualTo(413);
             assertThat(TestServer.json(r).path("detail").asText()).contains("over the limit of 100000 bytes");
+            // refused before the API saw it, and still measured, for the token's account
+            HttpResponse<String> metrics = s.send(s.request("/metrics").GET().build());
+            assertThat(metrics.body()).contains("visionflow_requests_total{route=\"POST /flows/v2/process\",flow=\"\",code=\"413\"} 1\n");
         });
     }
 }

@@ -210,6 +210,24 @@ public final class Api implements AutoCloseable {
         return requests;
     }
 
+    /**
+     * Measures a request its host answered without handing it over (a body over the host's own
+     * limit, refused before it was read), as every answered request is: under its route, and under
+     * the account of its token when that is valid, so the account sees it at {@code GET /metrics}.
+     */
+    public void observeRefused(ApiRequest request, ApiResponse response, Duration latency) {
+        String route = "-";
+        String account = null;
+        try {
+            route = routes.match(request.method(), request.path()).route().name();
+            account = authenticate(request);
+        } catch (ApiException e) {
+            // an unknown route or a bad token: measured without them
+        }
+        MetricsEndpoint.observe(config, request, response.headers().getOrDefault("X-Request-Id", "-"), route, account,
+                null, response, latency);
+    }
+
     /** Answers one request under a new request id; never throws, and never answers a 5xx for the caller's mistakes. */
     public ApiResponse handle(ApiRequest request) {
         return handle(request, null);
