@@ -1,6 +1,7 @@
 package io.visionflow.functions;
 
 import io.visionflow.service.ServiceCatalog;
+import io.visionflow.telemetry.JsonLogFormatter;
 import io.visionflow.worker.StepWorker;
 import org.crac.Core;
 
@@ -15,6 +16,8 @@ public final class ModelWorkerHandler extends WorkerHandler {
 
     public ModelWorkerHandler() {
         super(() -> WorkerEnvironment.worker(System.getenv(), ServiceCatalog.empty()));
+        // one JSON object per log line, with the request id, as the API jar's functions log
+        JsonLogFormatter.install();
         Core.getGlobalContext().register(priming);
     }
 

@@ -1,5 +1,6 @@
 package io.visionflow.functions;
 
+import io.visionflow.telemetry.JsonLogFormatter;
 import io.visionflow.worker.StepWorker;
 import org.crac.Core;
 
@@ -13,6 +14,8 @@ public final class ServiceWorkerHandler extends WorkerHandler {
 
     public ServiceWorkerHandler() {
         super(() -> WorkerEnvironment.worker(System.getenv(), WorkerEnvironment.services(System.getenv())));
+        // one JSON object per log line, with the request id, as the API jar's functions log
+        JsonLogFormatter.install();
         Core.getGlobalContext().register(priming);
     }
 
