@@ -61,7 +61,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * outcomes. Every one of these effects may be repeated by a redelivery and changes nothing the
  * second time, so a worker that dies anywhere in between only causes a redelivery; handling a
  * stored step again re-sends its children, so a run whose messages were lost is continued by
- * sending its records' start messages again ({@link #restart}) without calling a model twice.
+ * starting it again ({@link #start(String, RunSpec, List)}: its spec is stored first-wins),
+ * without calling a model twice.
  *
  * <p>Costs: a model or service step is a read and a write on the way down and a set addition on
  * the way up; a control step (a list, a nested flow) is a write, and is handled by the worker that
@@ -155,21 +156,14 @@ public final class AsyncSteps implements AutoCloseable {
 
     /**
      * Starts a run of a stored flow ({@code spec.flow()}) over records as sent: stores it and sends
-     * one start message per record, so the records are loaded by the workers, in parallel.
+     * one start message per record, so the records are loaded by the workers, in parallel. Starting
+     * a run again (its messages were lost with a process) walks what is stored: no step runs twice,
+     * and records that ended stay as they are.
      *
      * @throws StepQueue.Full when the queue takes no new runs now
      */
     public void start(String id, RunSpec spec, List<ObjectNode> records) {
         state.putRun(id, spec.toJson());
-        queue.startAll(startMessages(id, records));
-    }
-
-    /**
-     * Sends the start messages of a run's records again, for a run whose messages may have been
-     * lost (a process that died with an in-process queue): what is stored is walked again, no step
-     * runs twice, and records that ended stay as they are.
-     */
-    public void restart(String id, List<ObjectNode> records) {
         queue.startAll(startMessages(id, records));
     }
 
@@ -209,6 +203,13 @@ public final class AsyncSteps implements AutoCloseable {
                 // log lines carry the run's id: an async request's id
                 try (RequestContext.Scope scope = RequestContext.open(message.path("run").asText())) {
                     handle(next, message);
+                } catch (RuntimeException e) {
+                    if (next == bytes) {
+                        throw e; // the delivery's own message: the queue delivers it again
+                    }
+                    // a step this delivery kept goes on the queue after all, to be delivered again
+                    // on its own: its failures are its own, never its parent's
+                    queue.send(next);
                 }
             }
         } finally {

@@ -353,6 +353,10 @@ public final class AsyncRequests implements AutoCloseable {
 
             @Override
             public void started(String run, RunSpec spec) {
+                if (processing.size() > 10_000) {
+                    // a memo, not a record: in a function whose runs end elsewhere it would only grow
+                    processing.clear();
+                }
                 if (spec.request() != null && processing.add(run)) {
                     stores.requests().transition(spec.account(), spec.request(), RequestStatus.CREATED,
                             RequestStatus.PROCESSING, null, null);

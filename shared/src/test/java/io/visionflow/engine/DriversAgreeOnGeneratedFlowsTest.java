@@ -80,6 +80,39 @@ class DriversAgreeOnGeneratedFlowsTest {
         }
     }
 
+    /**
+     * Found by the property: a worker that kept a sequence for itself, under a parallel list, had
+     * each of the sequence's crashes fail the top step's delivery, which ran out of deliveries and
+     * ended the record with a 500. A kept step that fails now goes on the queue on its own.
+     */
+    @net.jqwik.api.Example
+    void aKeptStepThatFailsIsDeliveredAgainOnItsOwnNotItsParent() {
+        FlowDefinition flow = h.save("kept", """
+                {"name": "kept", "top_node": {"type": "list", "mode": "parallel", "actions": [
+                  {"type": "list", "mode": "parallel", "actions": [
+                    {"type": "list", "mode": "sequence", "actions": [
+                      {"type": "recognition", "task": "colour", "output_field": "a"},
+                      {"type": "recognition", "task": "colour", "output_field": "b"},
+                      {"type": "recognition", "task": "colour", "output_field": "c"}]},
+                    {"type": "list", "mode": "parallel", "actions": [
+                      {"type": "recognition", "task": "colour", "output_field": "d"}]}]}]}}""");
+        ObjectNode record = Harness.record(Pictures.plain(Color.GREEN, 40, 30));
+        h.runner = h.driver;
+        RunResult inProcess = h.run(flow, record);
+        for (long chaosSeed = 0; chaosSeed < 6; chaosSeed++) {
+            ChaosQueues.Chaos chaos = ChaosQueues.chaos(new MemoryAsyncState(), chaosSeed);
+            try (AsyncDriver async = new AsyncDriver(chaos.state(), StepExecutor.IN_PROCESS, chaos.queues(),
+                    AsyncSteps.WORKER_KINDS)) {
+                h.runner = async;
+                RunResult messages = h.run(flow, record);
+                assertThat(messages.records().get(0).at("/_status/code").asInt()).as("chaos seed " + chaosSeed).isEqualTo(200);
+                assertThat(reread(messages.records())).as("chaos seed " + chaosSeed).isEqualTo(reread(inProcess.records()));
+            } finally {
+                h.runner = h.driver;
+            }
+        }
+    }
+
     private static List<Charge> sorted(List<Charge> charges) {
         List<Charge> out = new ArrayList<>(charges);
         out.sort(Comparator.comparing(Charge::actionId).thenComparing(Charge::item).thenComparingInt(Charge::credits));
