@@ -298,12 +298,17 @@ final class AsyncDeployment implements AutoCloseable {
     }
 
     private String upload(String model) throws IOException {
+        return upload(inProcess, TOKEN, model);
+    }
+
+    /** Uploads a test model ({@code /models/...} on the test class path) through {@code api}; its id. */
+    static String upload(Api api, String token, String model) throws IOException {
         byte[] bytes;
         try (InputStream in = AsyncDeployment.class.getResourceAsStream("/models/" + model)) {
             bytes = in.readAllBytes();
         }
-        ApiResponse r = inProcess.handle(new ApiRequest("POST", "/models/v2/model/", Map.of(),
-                Map.of("content-type", "application/octet-stream", "authorization", "Token " + TOKEN), bytes));
+        ApiResponse r = api.handle(new ApiRequest("POST", "/models/v2/model/", Map.of(),
+                Map.of("content-type", "application/octet-stream", "authorization", "Token " + token), bytes));
         assertThat(r.status()).as(r.bodyText()).isEqualTo(201);
         return r.bodyJson().get("id").asText();
     }

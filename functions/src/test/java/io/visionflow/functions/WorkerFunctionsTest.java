@@ -291,14 +291,7 @@ class WorkerFunctionsTest {
     }
 
     private static String upload(String model) throws IOException {
-        byte[] bytes;
-        try (InputStream in = WorkerFunctionsTest.class.getResourceAsStream("/models/" + model)) {
-            bytes = in.readAllBytes();
-        }
-        ApiResponse r = inProcess.handle(new ApiRequest("POST", "/models/v2/model/", Map.of(),
-                Map.of("content-type", "application/octet-stream", "authorization", "Token " + TOKEN), bytes));
-        assertThat(r.status()).as(r.bodyText()).isEqualTo(201);
-        return r.bodyJson().get("id").asText();
+        return AsyncDeployment.upload(inProcess, TOKEN, model);
     }
 
     private static String classifier(String model, String name, String... labels) {
