@@ -23,18 +23,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
 
-import javax.imageio.ImageIO;
 import java.awt.Color;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -307,33 +302,14 @@ class WorkerFunctionsTest {
     }
 
     private static BufferedImage plain(Color colour) {
-        BufferedImage img = new BufferedImage(40, 40, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setColor(colour);
-        g.fillRect(0, 0, 40, 40);
-        g.dispose();
-        return img;
+        return AsyncDeployment.plain(colour);
     }
 
-    /** A white street with a red car in the top-right quadrant (the grid detector's cell). */
     private static BufferedImage street() {
-        BufferedImage img = new BufferedImage(256, 256, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, 256, 256);
-        g.setColor(Color.RED);
-        g.fillRect(128, 0, 128, 128);
-        g.dispose();
-        return img;
+        return AsyncDeployment.street();
     }
 
     private static String record(BufferedImage image) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ImageIO.write(image, "png", out);
-            return "{\"_base64\": \"" + Base64.getEncoder().encodeToString(out.toByteArray()) + "\"}";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return "{\"_base64\": \"" + AsyncDeployment.png(image) + "\"}";
     }
 }
