@@ -85,20 +85,28 @@ public final class ApiEnvironment {
                 }
             }
             // async requests as step messages on the step queues, their runs in <prefix>runs
-            boolean steps = StepsEnvironment.configure(c, env, dynamo);
+            StepsEnvironment.configure(c, env, dynamo);
             if (workers.containsKey(WorkerKind.SERVICE)
                     || StepsEnvironment.queues(env).containsKey(AsyncSteps.kind(WorkerKind.SERVICE))) {
                 // service steps run in the service worker: flows are checked against the built-in
                 // services' rules, which need no ONNX Runtime
                 c.serviceRules = BuiltinRules.INSTANCE;
             }
-            if (!workers.isEmpty() || steps) {
+            if (imagesInS3(env)) {
                 // steps run in other functions, which read the images from S3
                 BlobImageStore.Cache none = new BlobImageStore.Cache(0); // the API function never reads them back
                 c.images = account -> new BlobImageStore(blobs, account, none);
             }
             more.accept(c);
         });
+    }
+
+    /**
+     * Whether a request's images go to S3: when worker functions or step queues are named, steps
+     * run in other functions, which read them from there.
+     */
+    static boolean imagesInS3(Map<String, String> env) {
+        return !workers(env).isEmpty() || StepsEnvironment.named(env);
     }
 
     /**

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.api.Api;
 import io.visionflow.api.ApiRequest;
@@ -35,37 +36,41 @@ import java.util.function.Supplier;
  * of its own on every cold start, for a dozen fields.
  */
 public final class ApiHandler implements RequestStreamHandler {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final WebFiles WEB = new WebFiles("/web/");
     private final Supplier<Api> api;
+    private final ObjectMapper json;
     // org.crac holds resources weakly: the handler keeps its own alive
     Priming.ApiResource priming;
 
     /**
-     * For Lambda: the Api is built from the environment on the first event, or at SnapStart's
-     * checkpoint by the priming hook, and kept for warm ones.
+     * For Lambda: the Api is built from the environment during init ({@link Warmup}), or at
+     * SnapStart's checkpoint by the priming hook, or else on the first event; and kept for warm ones.
      */
     public ApiHandler() {
-        this(Lazy.of(() -> ApiEnvironment.create(System.getenv())));
-        JsonLogFormatter.install();
-        priming = new Priming.ApiResource(api);
-        Core.getGlobalContext().register(priming);
+        this(Lazy.of(() -> ApiEnvironment.create(System.getenv())), true);
     }
 
     /** For tests and other hosts: a ready Api. */
     public ApiHandler(Api api) {
-        this(() -> api);
+        this(() -> api, false);
         Objects.requireNonNull(api, "api");
     }
 
-    private ApiHandler(Supplier<Api> api) {
+    private ApiHandler(Supplier<Api> api, boolean lambda) {
         this.api = api;
+        if (lambda) {
+            JsonLogFormatter.install();
+            priming = new Priming.ApiResource(api);
+            Core.getGlobalContext().register(priming);
+            Warmup.warm(System.getenv(), priming.parts());
+        }
+        this.json = new ObjectMapper();
     }
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         // Lambda's id for the invocation: its START/END/REPORT lines and ours share it
-        JSON.writeValue(output, handle(JSON.readTree(input), context == null ? null : context.getAwsRequestId()));
+        json.writeValue(output, handle(json.readTree(input), context == null ? null : context.getAwsRequestId()));
     }
 
     /**
@@ -152,7 +157,7 @@ public final class ApiHandler implements RequestStreamHandler {
                 .filter(e -> e.getKey().equalsIgnoreCase("content-type"))
                 .map(Map.Entry::getValue).findFirst().orElse("application/json");
         boolean text = isText(type);
-        ObjectNode out = JSON.createObjectNode();
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
         out.put("statusCode", response.status());
         ObjectNode headers = out.putObject("headers");
         response.headers().forEach(headers::put);

@@ -19,6 +19,7 @@ public final class ModelWorkerHandler extends WorkerHandler {
         // one JSON object per log line, with the request id, as the API jar's functions log
         JsonLogFormatter.install();
         Core.getGlobalContext().register(priming);
+        Warmup.warm(System.getenv(), priming.parts());
     }
 
     /** For tests and other hosts: a ready worker that takes steps only. */

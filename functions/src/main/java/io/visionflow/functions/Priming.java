@@ -14,8 +14,10 @@ import io.visionflow.image.ImageException;
 import io.visionflow.image.ImageRef;
 import io.visionflow.service.ServiceCatalog;
 import io.visionflow.store.dynamodb.DynamoStores;
+import io.visionflow.store.s3.S3BlobStore;
 import io.visionflow.worker.StepCodec;
 import io.visionflow.worker.StepWorker;
+import io.visionflow.worker.WorkerKind;
 import org.crac.Context;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -41,10 +43,12 @@ import java.util.function.Supplier;
 /**
  * SnapStart priming ({@code beforeCheckpoint}): builds the function's engine from its environment
  * and runs the code paths of a request that touch no network — routing, auth refusal, the error
- * envelope, event translation, flow parsing and validation, the step codec, image decoding — so
- * their classes are loaded and Jackson's serializers built in the snapshot. It makes no AWS call,
- * so no credentials, connections or DNS answers are captured; it creates no {@code java.util.Random}
- * (request ids come from {@code SecureRandom}, which reads fresh entropy on every call).
+ * envelope, event translation, flow parsing and validation, the step codec, image decoding, the
+ * AWS clients' calls up to the wire — so their classes are loaded and Jackson's serializers built
+ * in the snapshot. It makes no AWS call, so no credentials, connections or DNS answers are
+ * captured; it creates no {@code java.util.Random} (request ids come from {@code SecureRandom},
+ * which reads fresh entropy on every call). The parts run in parallel ({@link Warmup}), and on a
+ * cold start without SnapStart the handler's constructor runs them before init ends.
  */
 final class Priming {
     private static final System.Logger LOG = System.getLogger(Priming.class.getName());
@@ -69,13 +73,30 @@ final class Priming {
 
         @Override
         public void beforeCheckpoint(Context<? extends Resource> context) {
-            prime(api.get());
-            primeTables(System.getenv());
-            primeQueues(System.getenv());
+            Warmup.run(parts());
         }
 
         @Override
         public void afterRestore(Context<? extends Resource> context) {
+        }
+
+        /**
+         * The rehearsals, in parts that may run at once: the Api's own requests; its tables and
+         * queues behind TLS; the JDK HTTP client (http tasks, webhooks), S3 and the worker functions.
+         */
+        List<Runnable> parts() {
+            Map<String, String> env = System.getenv();
+            return List.of(() -> prime(api.get()), () -> {
+                primeTls();
+                primeTables(env);
+                primeQueues(env);
+            }, () -> {
+                primeHttpClient();
+                if (ApiEnvironment.imagesInS3(env)) {
+                    primeBlobs(env);
+                }
+                primeInvoker(env);
+            });
         }
     }
 
@@ -95,16 +116,27 @@ final class Priming {
 
         @Override
         public void beforeCheckpoint(Context<? extends Resource> context) {
-            prime(worker.get());
-            steps.get().ifPresent(api -> {
-                prime(api);
-                primeTables(System.getenv());
-                primeQueues(System.getenv());
-            });
+            Warmup.run(parts());
         }
 
         @Override
         public void afterRestore(Context<? extends Resource> context) {
+        }
+
+        /**
+         * The rehearsals, in parts that may run at once: the worker's (with ONNX Runtime); S3's
+         * behind TLS; and, when it takes step messages, its engine's with the tables and queues.
+         */
+        List<Runnable> parts() {
+            Map<String, String> env = System.getenv();
+            return List.of(() -> prime(worker.get()), () -> {
+                primeTls();
+                primeBlobs(env);
+            }, () -> steps.get().ifPresent(api -> {
+                prime(api);
+                primeTables(env);
+                primeQueues(env);
+            }));
         }
     }
 
@@ -116,20 +148,12 @@ final class Priming {
      * it stopped.
      */
     static int primeTables(Map<String, String> env) {
-        java.util.concurrent.atomic.AtomicInteger stopped = new java.util.concurrent.atomic.AtomicInteger();
-        ExecutionInterceptor stop = stop(stopped);
-        var builder = DynamoDbClient.builder()
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .region(region(env))
-                .credentialsProvider(PRIMING_CREDENTIALS)
-                .overrideConfiguration(o -> o.addExecutionInterceptor(stop));
-        String endpoint = env.get(ApiEnvironment.DYNAMODB_ENDPOINT);
-        if (endpoint != null && !endpoint.isBlank()) {
-            builder.endpointOverride(java.net.URI.create(endpoint));
-        }
-        try (DynamoDbClient client = builder.build()) {
-            io.visionflow.store.Stores stores = DynamoStores.of(client, env.getOrDefault(ApiEnvironment.TABLE_PREFIX, "priming-"))
-                    .stores(null);
+        Rehearsal rehearsal = new Rehearsal();
+        DynamoStores.rehearseCodecs();
+        try (DynamoDbClient client = rehearsal.client(ApiEnvironment.located(DynamoDbClient.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder()), env, ApiEnvironment.DYNAMODB_ENDPOINT), env).build()) {
+            DynamoStores tables = DynamoStores.of(client, env.getOrDefault(ApiEnvironment.TABLE_PREFIX, "priming-"));
+            io.visionflow.store.Stores stores = tables.stores(null);
             List<Runnable> calls = new java.util.ArrayList<>(List.of(
                     () -> stores.accounts().accountOfToken("0".repeat(64)),
                     () -> stores.flows().get("priming", "flow"),
@@ -138,21 +162,71 @@ final class Priming {
                     () -> stores.usage().charge("priming", java.time.LocalDate.EPOCH, "flow", 1, "priming")));
             if (StepsEnvironment.named(env)) {
                 // a function that handles step messages reads and writes the runs table on every one
-                var runs = DynamoStores.of(client, env.getOrDefault(ApiEnvironment.TABLE_PREFIX, "priming-"))
-                        .asyncState(java.time.Clock.systemUTC());
+                var runs = tables.asyncState(java.time.Clock.systemUTC());
                 calls.add(() -> runs.run("priming"));
                 calls.add(() -> runs.putStep("priming", "0", new byte[1], new byte[1]));
                 calls.add(() -> runs.childDone("priming", "0", "0.0"));
             }
-            for (Runnable call : calls) {
-                try {
-                    call.run();
-                } catch (RuntimeException expected) {
-                    // every call ends at the interceptor
-                }
-            }
+            return rehearsal.run(calls);
         }
-        return stopped.get();
+    }
+
+    /**
+     * Reads and writes a blob on an S3 client of the environment's, stopped before the wire as
+     * {@link #primeTables}'s is (images and models live in S3); returns how many calls it stopped
+     * (0 when no bucket is named).
+     */
+    static int primeBlobs(Map<String, String> env) {
+        String bucket = env.get(ApiEnvironment.BUCKET);
+        if (bucket == null || bucket.isBlank()) {
+            return 0;
+        }
+        Rehearsal rehearsal = new Rehearsal();
+        try (var client = rehearsal.client(S3BlobStore.builder(env), env).build()) {
+            S3BlobStore blobs = new S3BlobStore(client, bucket, null);
+            byte[] image = new byte[1];
+            return rehearsal.run(List.of(() -> blobs.put("priming", "image", image),
+                    () -> blobs.get(io.visionflow.store.BlobKeys.keyOf("priming", "image", image))));
+        }
+    }
+
+    /** The JVM's default TLS context with its trust store: every AWS call is HTTPS. Connects nowhere. */
+    static void primeTls() {
+        try {
+            javax.net.ssl.SSLContext.getDefault();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no default TLS context", e);
+        }
+    }
+
+    /** A JDK HTTP client and a request, built and closed, as http tasks and webhooks use them. Connects nowhere. */
+    static void primeHttpClient() {
+        java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(1)).build().close();
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://priming.invalid/"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[1])).build();
+    }
+
+    /**
+     * Invokes the model worker the environment names, on a Lambda client stopped before the wire as
+     * {@link #primeTables}'s is; returns how many calls it stopped (0 when no worker is named).
+     */
+    static int primeInvoker(Map<String, String> env) {
+        Map<WorkerKind, String> workers = ApiEnvironment.workers(env);
+        if (workers.isEmpty()) {
+            return 0;
+        }
+        Rehearsal rehearsal = new Rehearsal();
+        try (var client = rehearsal.client(ApiEnvironment.located(software.amazon.awssdk.services.lambda.LambdaClient.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder()), env, LambdaStepInvoker.LAMBDA_ENDPOINT), env).build()) {
+            LambdaStepInvoker invoker = new LambdaStepInvoker(client, workers);
+            return rehearsal.run(workers.keySet().stream().<Runnable>map(kind -> () -> {
+                try {
+                    invoker.invoke(kind, "{\"v\": 1}".getBytes(StandardCharsets.UTF_8));
+                } catch (io.visionflow.engine.StepFailure expected) {
+                    // the call ended at the interceptor
+                }
+            }).toList());
+        }
     }
 
     /**
@@ -165,30 +239,19 @@ final class Priming {
         if (queues.isEmpty()) {
             return 0;
         }
-        java.util.concurrent.atomic.AtomicInteger stopped = new java.util.concurrent.atomic.AtomicInteger();
-        ExecutionInterceptor stop = stop(stopped);
-        var builder = software.amazon.awssdk.services.sqs.SqsClient.builder()
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .region(region(env))
-                .credentialsProvider(PRIMING_CREDENTIALS)
-                .overrideConfiguration(o -> o.addExecutionInterceptor(stop));
-        String endpoint = env.get(StepsEnvironment.SQS_ENDPOINT);
-        if (endpoint != null && !endpoint.isBlank()) {
-            builder.endpointOverride(java.net.URI.create(endpoint));
-        }
-        try (var client = builder.build()) {
+        Rehearsal rehearsal = new Rehearsal();
+        int stopped;
+        try (var client = rehearsal.client(ApiEnvironment.located(software.amazon.awssdk.services.sqs.SqsClient.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder()), env, StepsEnvironment.SQS_ENDPOINT), env).build()) {
             var queue = new io.visionflow.async.sqs.RoutedSqsStepQueue(() -> client, queues);
+            List<Runnable> calls = new java.util.ArrayList<>();
             for (String kind : queues.keySet()) {
                 byte[] message = ("{\"run\": \"priming\", \"record\": 0, \"kind\": \"" + kind + "\"}")
                         .getBytes(StandardCharsets.UTF_8);
-                for (Runnable call : List.<Runnable>of(() -> queue.send(message), () -> queue.sendAll(List.of(message, message)))) {
-                    try {
-                        call.run();
-                    } catch (RuntimeException expected) {
-                        // every call ends at the interceptor
-                    }
-                }
+                calls.add(() -> queue.send(message));
+                calls.add(() -> queue.sendAll(List.of(message, message)));
             }
+            stopped = rehearsal.run(calls);
             // the SQS event of a step queue, read as the consumers read it (handled by no one here)
             byte[] event = "{\"Records\": [{\"messageId\": \"priming\", \"body\": \"{}\", \"eventSource\": \"aws:sqs\"}]}"
                     .getBytes(StandardCharsets.UTF_8);
@@ -198,8 +261,9 @@ final class Priming {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return stopped.get();
+        return stopped;
     }
+
 
     private static final StaticCredentialsProvider PRIMING_CREDENTIALS =
             StaticCredentialsProvider.create(AwsBasicCredentials.create("priming", "priming"));
@@ -209,16 +273,38 @@ final class Priming {
         return Region.of(region.isBlank() ? "us-east-1" : region);
     }
 
-    /** An interceptor that stops every call before it is sent, and counts them. */
-    private static ExecutionInterceptor stop(java.util.concurrent.atomic.AtomicInteger stopped) {
-        return new ExecutionInterceptor() {
-            @Override
-            public void beforeTransmission(software.amazon.awssdk.core.interceptor.Context.BeforeTransmission context,
-                                           ExecutionAttributes attributes) {
-                stopped.incrementAndGet();
-                throw new PrimingStop();
+    /**
+     * One rehearsal's AWS client: the environment's region, made-up credentials, and an interceptor
+     * that stops every call before it is sent ({@code beforeTransmission}, after marshalling and
+     * signing) and counts it.
+     */
+    private static final class Rehearsal {
+        private final java.util.concurrent.atomic.AtomicInteger stopped = new java.util.concurrent.atomic.AtomicInteger();
+
+        <B extends software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, ?>> B client(B builder, Map<String, String> env) {
+            ExecutionInterceptor stop = new ExecutionInterceptor() {
+                @Override
+                public void beforeTransmission(software.amazon.awssdk.core.interceptor.Context.BeforeTransmission context,
+                                               ExecutionAttributes attributes) {
+                    stopped.incrementAndGet();
+                    throw new PrimingStop();
+                }
+            };
+            return builder.region(region(env)).credentialsProvider(PRIMING_CREDENTIALS)
+                    .overrideConfiguration(o -> o.addExecutionInterceptor(stop));
+        }
+
+        /** Makes each call (each ends at the interceptor); returns how many were stopped. */
+        int run(List<Runnable> calls) {
+            for (Runnable call : calls) {
+                try {
+                    call.run();
+                } catch (RuntimeException expected) {
+                    // the interceptor's stop, as the client or the store reports it
+                }
             }
-        };
+            return stopped.get();
+        }
     }
 
     /** Thrown by the priming interceptor: the call was only rehearsed. */
@@ -236,9 +322,9 @@ final class Priming {
         event.putObject("headers").put("Content-Type", "application/json");
         event.putObject("requestContext").putObject("http").put("method", "POST").put("path", "/flows/v2/process");
         event.put("body", "{\"flow\": \"priming\", \"records\": []}").put("isBase64Encoded", false);
-        int unauthenticated = ApiHandler.toEvent(api.handle(ApiHandler.toRequest(event))).get("statusCode").asInt();
+        int unauthenticated = ApiHandler.toEvent(api.rehearse(ApiHandler.toRequest(event))).get("statusCode").asInt();
         event.put("rawPath", "/v2/no-such-route");
-        int unknown = ApiHandler.toEvent(api.handle(ApiHandler.toRequest(event))).get("statusCode").asInt();
+        int unknown = ApiHandler.toEvent(api.rehearse(ApiHandler.toRequest(event))).get("statusCode").asInt();
         LOG.log(System.Logger.Level.INFO, "primed the API function ({0}, {1})", unauthenticated, unknown);
         return List.of(unauthenticated, unknown);
     }

@@ -17,6 +17,7 @@ public final class ServiceWorkerHandler extends WorkerHandler {
         // one JSON object per log line, with the request id, as the API jar's functions log
         JsonLogFormatter.install();
         Core.getGlobalContext().register(priming);
+        Warmup.warm(System.getenv(), priming.parts());
     }
 
     public ServiceWorkerHandler(StepWorker worker) {

@@ -17,8 +17,8 @@ import java.util.function.Supplier;
 
 /**
  * A function of the API jar that consumes step queues (SQS events, {@link SqsEvents}) with the
- * API function's engine: built from the same environment ({@link ApiEnvironment}) on the first
- * event or at SnapStart's checkpoint, and kept for warm ones.
+ * API function's engine: built from the same environment ({@link ApiEnvironment}) during init
+ * ({@link Warmup}), at SnapStart's checkpoint, or else on the first event; and kept for warm ones.
  */
 abstract class StepQueueHandler implements RequestStreamHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,6 +32,7 @@ abstract class StepQueueHandler implements RequestStreamHandler {
         JsonLogFormatter.install();
         priming = new Priming.ApiResource(api);
         Core.getGlobalContext().register(priming);
+        Warmup.warm(System.getenv(), priming.parts());
     }
 
     /** For tests and other hosts: a ready Api. */

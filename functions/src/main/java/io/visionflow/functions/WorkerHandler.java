@@ -16,9 +16,9 @@ import java.util.function.Supplier;
  * A worker function, as raw streams (no reflective event mapping). Invoked directly, a step's JSON
  * in and its outcome's JSON out (the sync driver); given an SQS event of its step queue, each
  * record's step message is handled by the async engine in this process, on the same runners
- * (the answer names the records to deliver again, {@link SqsEvents}). The worker is built on the
- * first event, or at SnapStart's checkpoint, and kept for the warm ones with its model sessions;
- * the engine of step messages on the first SQS event (or at the checkpoint when queues are named).
+ * (the answer names the records to deliver again, {@link SqsEvents}). The worker is built during
+ * init ({@link Warmup}), at SnapStart's checkpoint, or else on the first event, and
+ * kept for the warm ones with its model sessions; so is the engine of step messages when queues are named.
  */
 abstract class WorkerHandler implements RequestStreamHandler {
     private static final ObjectMapper JSON = new ObjectMapper();

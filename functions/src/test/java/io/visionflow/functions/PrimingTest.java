@@ -1,5 +1,7 @@
 package io.visionflow.functions;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.visionflow.api.Api;
 import io.visionflow.service.ServiceCatalog;
 import io.visionflow.worker.StepWorker;
@@ -13,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * SnapStart's checkpoint must capture no connection: priming runs against endpoints that only
@@ -63,8 +66,10 @@ class PrimingTest {
                 hook.afterRestore(null);
                 assertThat(Priming.prime(api)).containsExactly(401, 404);
             }
-            // the stores' calls are rehearsed up to the wire, and stopped there
+            // the stores', S3's and the worker's calls are rehearsed up to the wire, and stopped there
             assertThat(Priming.primeTables(env)).isEqualTo(5);
+            assertThat(Priming.primeBlobs(env)).isEqualTo(2);
+            assertThat(Priming.primeInvoker(env)).isEqualTo(1);
             assertThat(aws.accepted).hasValue(0);
         }
     }
@@ -80,10 +85,22 @@ class PrimingTest {
     }
 
     @Test
-    void theLambdaConstructorsDoNotBuildAnythingBeforeTheFirstEventOrCheckpoint() {
-        // no environment here: building the Api now would fail on the missing variables
-        new ApiHandler();
+    void withoutWorkersOrQueuesNeitherS3NorLambdaIsRehearsed() {
+        Map<String, String> env = Map.of(ApiEnvironment.TABLE_PREFIX, "prime-", ApiEnvironment.BUCKET, "prime");
+        assertThat(ApiEnvironment.imagesInS3(env)).isFalse();
+        assertThat(Priming.primeInvoker(env)).isZero();
+        assertThat(Priming.primeBlobs(Map.of())).isZero();
+    }
+
+    @Test
+    void theLambdaConstructorsSurviveABadEnvironmentAndTheFirstEventReportsIt() throws IOException {
+        // no environment here: the constructors' warm-up fails to build the engine, and says nothing
+        ApiHandler api = new ApiHandler();
         new ModelWorkerHandler();
         new ServiceWorkerHandler();
+        JsonNode event = new ObjectMapper().readTree(
+                "{\"rawPath\": \"/flows/v2/flow/\", \"requestContext\": {\"http\": {\"method\": \"GET\"}}}");
+        assertThatThrownBy(() -> api.handle(event, null))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining(ApiEnvironment.TABLE_PREFIX);
     }
 }

@@ -239,6 +239,18 @@ public final class Api implements AutoCloseable {
      * id, so a client choosing its id could replay a charge; it is logged as {@code client_request_id}.
      */
     public ApiResponse handle(ApiRequest request, String hostRequestId) {
+        return handle(request, hostRequestId, true);
+    }
+
+    /**
+     * Answers a request as {@link #handle(ApiRequest)} does but leaves it out of the metrics: for a
+     * host's warm-up, which sends made-up requests to load the code they run before real ones come.
+     */
+    public ApiResponse rehearse(ApiRequest request) {
+        return handle(request, null, false);
+    }
+
+    private ApiResponse handle(ApiRequest request, String hostRequestId, boolean measured) {
         String requestId = RequestIds.plain(hostRequestId) ? hostRequestId : UUID.randomUUID().toString();
         Instant start = config.clock.instant();
         String route = "-";
@@ -276,8 +288,10 @@ public final class Api implements AutoCloseable {
                 LOG.log(System.Logger.Level.ERROR, "request " + requestId + " failed", e);
                 response = error(500, "internal error (request " + requestId + ")", requestId, List.of(), Map.of());
             }
-            MetricsEndpoint.observe(config, request, requestId, route, account, call, response,
-                    Duration.between(start, config.clock.instant()));
+            if (measured) {
+                MetricsEndpoint.observe(config, request, requestId, route, account, call, response,
+                        Duration.between(start, config.clock.instant()));
+            }
         }
         return response;
     }

@@ -2,6 +2,7 @@ package io.visionflow.telemetry;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.PrintWriter;
@@ -27,7 +28,6 @@ import java.util.regex.Pattern;
  */
 public final class JsonLogFormatter extends Formatter {
     static final int MAX_TEXT = 8192;
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern AUTHORIZATION = Pattern.compile("\\b(Token|Bearer)(\\s+)[^\\s\"',;]{8,}");
     private static final Pattern SECRET = Pattern.compile("(?i)\\b(token|secret|password)(\"?\\s*[:=]\\s*\"?)[^\\s\"',;&]+");
     private static final Pattern DATA = Pattern.compile("[A-Za-z0-9+/_-]{200,}={0,2}");
@@ -47,7 +47,7 @@ public final class JsonLogFormatter extends Formatter {
 
     @Override
     public String format(LogRecord record) {
-        ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("time", Instant.ofEpochMilli(record.getMillis()).toString());
         o.put("level", record.getLevel().getName());
         o.put("logger", record.getLoggerName());
@@ -77,7 +77,7 @@ public final class JsonLogFormatter extends Formatter {
             o.put("error", clean(trace.toString()));
         }
         try {
-            return JSON.writeValueAsString(o) + System.lineSeparator();
+            return Mapper.JSON.writeValueAsString(o) + System.lineSeparator();
         } catch (JsonProcessingException e) {
             return "{\"level\":\"SEVERE\",\"message\":\"unformattable log record\"}" + System.lineSeparator();
         }
@@ -90,6 +90,14 @@ public final class JsonLogFormatter extends Formatter {
             return record.getMessage() == null ? "" : record.getMessage();
         }
         return formatMessage(record);
+    }
+
+    /**
+     * Made on the first line written, not at {@link #install}: an object mapper takes a tenth of a
+     * second on a cold JVM, and a function installs the formatter before anything else.
+     */
+    private static final class Mapper {
+        static final ObjectMapper JSON = new ObjectMapper();
     }
 
     /** The text without tokens and image data, and not longer than {@value #MAX_TEXT}. */

@@ -224,6 +224,28 @@ class ObservabilityTest {
     }
 
     @Test
+    void aRehearsedRequestIsAnsweredButNeitherMeasuredNorLogged() throws Exception {
+        try (ApiHarness h = new ApiHarness(cfg -> {
+            cfg.clock = clock;
+            cfg.accessLog = true;
+            cfg.metrics = new EmfMetrics(emf::add, clock);
+        })) {
+            emf.clear();
+            handler.flush();
+            logs.reset();
+            // a function's warm-up sends these before any real request: no client made them
+            assertThat(h.api.rehearse(ApiRequest.json("POST", "/flows/v2/process", null, "{}")).status()).isEqualTo(401);
+            assertThat(h.api.rehearse(ApiRequest.json("GET", "/v2/no-such-route", null, null)).status()).isEqualTo(404);
+            assertThat(emf).isEmpty();
+            assertThat(logLines()).isEmpty();
+            // the same request handled for real is both
+            assertThat(h.api.handle(ApiRequest.json("POST", "/flows/v2/process", null, "{}")).status()).isEqualTo(401);
+            assertThat(emf).hasSize(1);
+            assertThat(logLines()).singleElement().satisfies(l -> assertThat(l.get("status").asInt()).isEqualTo(401));
+        }
+    }
+
+    @Test
     void latencyComesFromTheApisClock() {
         TestClock stepping = new TestClock(Instant.parse("2026-11-25T10:00:00Z")) {
             @Override

@@ -47,6 +47,14 @@ public final class DynamoStores {
         return new DynamoStores(client, prefix, null);
     }
 
+    /**
+     * Builds the item codecs that bind JSON to records (stored tasks) on made-up items, touching no
+     * table: for a function's priming and warm-up, so the first real read does not pay for it.
+     */
+    public static void rehearseCodecs() {
+        DynamoTaskStore.rehearseCodec();
+    }
+
     /** The same tables read in Query pages of {@code n} items, so tests cross page boundaries. */
     DynamoStores withPageSize(int n) {
         return new DynamoStores(client, prefix, n);

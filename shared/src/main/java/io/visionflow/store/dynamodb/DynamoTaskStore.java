@@ -7,8 +7,14 @@ import io.visionflow.store.Page;
 import io.visionflow.store.StoreException;
 import io.visionflow.store.StoredTask;
 import io.visionflow.store.TaskStore;
+import io.visionflow.task.Backend;
+import io.visionflow.task.HttpBackend;
+import io.visionflow.task.Label;
+import io.visionflow.task.OnnxBackend;
 import io.visionflow.task.Task;
 import io.visionflow.task.TaskKind;
+import io.visionflow.task.onnx.ClassifierOutput;
+import io.visionflow.task.onnx.Preprocessing;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -122,6 +128,21 @@ public final class DynamoTaskStore implements TaskStore {
                 .sorted(Comparator.comparing(StoredTask::created).thenComparing(t -> t.task().id()))
                 .toList();
         return new Page<>(Dynamo.slice(all, offset, limit), all.size());
+    }
+
+    /**
+     * Writes and reads made-up tasks, one of each backend, as the table's items hold them: Jackson
+     * builds its task codec here rather than on the first real read. Touches no table.
+     */
+    static void rehearseCodec() {
+        List<Label> labels = List.of(new Label("0", "priming"));
+        for (Backend backend : List.of(new HttpBackend("https://priming.invalid/", Map.of("x", "y"), null),
+                new OnnxBackend("priming", Preprocessing.fixed(1, 1), new ClassifierOutput(null, null)))) {
+            Task task = new Task("priming", "priming", TaskKind.CLASSIFICATION, labels, backend);
+            Instant now = Instant.EPOCH;
+            fromItem("priming", Map.of("sk", s(task.id()), "task", s(toJson(task)), "version", n(1),
+                    "created", Dynamo.instant(now), "updated", Dynamo.instant(now)));
+        }
     }
 
     private static String toJson(Task task) {

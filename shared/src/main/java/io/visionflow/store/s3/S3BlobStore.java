@@ -86,6 +86,11 @@ public final class S3BlobStore implements BlobStore {
      * default provider chain (the function's role on Lambda), never from code.
      */
     public static S3Client client(Map<String, String> env) {
+        return builder(env).build();
+    }
+
+    /** The builder of {@link #client}, for a host that adds to it (a rehearsal's interceptor, say). */
+    public static S3ClientBuilder builder(Map<String, String> env) {
         S3ClientBuilder builder = S3Client.builder().httpClientBuilder(UrlConnectionHttpClient.builder());
         String region = env.get(REGION_VARIABLE);
         if (region != null && !region.isBlank()) {
@@ -101,7 +106,7 @@ public final class S3BlobStore implements BlobStore {
                     .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         }
-        return builder.build();
+        return builder;
     }
 
     private S3Client s3() {
