@@ -11,7 +11,8 @@ import java.nio.file.Path;
 /**
  * Runs in a fresh JVM on the shaded API jar (see {@link ApiJarTest}): the Lambda constructor, then
  * one event per argument, handed over as bytes the way the runtime hands them to a stream handler;
- * prints {@code status millis body} per event and {@code # first-answer <ms since JVM start>}.
+ * prints {@code status millis body} per event, then {@code # first-answer <ms since the JVM was
+ * launched>} and {@code # cpu-at-first-answer <ms>}.
  * Uses only what the jar holds.
  */
 public final class ApiJarMain {
@@ -26,6 +27,7 @@ public final class ApiJarMain {
             handler.priming.beforeCheckpoint(null);
         }
         long first = -1;
+        long cpu = -1;
         byte[][] answers = new byte[args.length][];
         long[] millis = new long[args.length];
         for (int i = primed ? 1 : 0; i < args.length; i++) {
@@ -36,8 +38,9 @@ public final class ApiJarMain {
             millis[i] = (System.nanoTime() - start) / 1_000_000;
             answers[i] = out.toByteArray();
             if (first < 0) {
-                first = ProcessHandle.current().info().startInstant()
-                        .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L);
+                // from the parent's launch (FreshJvm.LAUNCHED_AT), and the CPU all threads spent until now
+                first = System.currentTimeMillis() - Long.parseLong(System.getenv("VISIONFLOW_LAUNCHED_AT_MS"));
+                cpu = ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toMillis).orElse(-1L);
             }
         }
         ObjectMapper json = new ObjectMapper();
@@ -47,8 +50,9 @@ public final class ApiJarMain {
                     + response.path("body").asText().replace('\n', ' '));
         }
         System.out.println("# first-answer " + first);
+        System.out.println("# cpu-at-first-answer " + cpu);
         System.out.flush();
-        // the SDK and engine pools are not daemon threads; Lambda freezes them, here we just leave
-        System.exit(0);
+        // Lambda freezes an instance and never shuts its JVM down: halt, so the process time holds no shutdown
+        Runtime.getRuntime().halt(0);
     }
 }

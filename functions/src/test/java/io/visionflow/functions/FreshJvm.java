@@ -15,6 +15,9 @@ import java.util.concurrent.TimeUnit;
  * it sees nothing of the test classpath: what a Lambda instance would load from that jar.
  */
 final class FreshJvm {
+    /** The epoch millisecond the parent launched the JVM at, in the launcher's environment. */
+    static final String LAUNCHED_AT = "VISIONFLOW_LAUNCHED_AT_MS";
+
     record Result(int exit, List<String> lines, String stderr, long millis) {
         /** The value of a {@code # name value} line the launcher printed. */
         long stat(String name) {
@@ -35,13 +38,19 @@ final class FreshJvm {
 
     static Result run(Path jar, Class<?> main, Map<String, String> env, List<String> args, Path tmp)
             throws IOException, InterruptedException {
-        return run(jar, main, env, args, tmp, List.of());
+        return run(jar, main, env, args, tmp, List.of(), false);
     }
 
-    /** @param jvmFlags options before the class path, as Lambda's JAVA_TOOL_OPTIONS would add them */
+    /**
+     * @param jvmFlags options before the class path, as Lambda's JAVA_TOOL_OPTIONS would add them
+     * @param oneCore  run the JVM on the first core alone ({@code taskset}): it sizes its threads for one
+     */
     static Result run(Path jar, Class<?> main, Map<String, String> env, List<String> args, Path tmp,
-                      List<String> jvmFlags) throws IOException, InterruptedException {
+                      List<String> jvmFlags, boolean oneCore) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
+        if (oneCore) {
+            command.addAll(List.of("taskset", "-c", "0"));
+        }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED");
         command.addAll(jvmFlags);
@@ -56,6 +65,9 @@ final class FreshJvm {
         Path err = Files.createTempFile(tmp, "stderr-", ".txt");
         pb.redirectError(err.toFile());
         long start = System.nanoTime();
+        // the launcher times its first answer from here: the start time the kernel gives a process
+        // is only as exact as the boot time it counts from, a whole second
+        pb.environment().put(LAUNCHED_AT, Long.toString(System.currentTimeMillis()));
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(120, TimeUnit.SECONDS)) {

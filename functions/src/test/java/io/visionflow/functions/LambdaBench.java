@@ -33,9 +33,10 @@ import java.util.function.Supplier;
  * the shaded jars and the emulators.
  * <ol>
  *   <li>Cold start of the API function: a fresh JVM on visionflow-api.jar builds the Api from its
- *   environment and answers a flow whose task is an http model server: time from JVM start to the
- *   first answer, the first and the warm second event, with and without the template's C1-only
- *   JAVA_TOOL_OPTIONS, side by side with the jar's size.</li>
+ *   environment and answers a flow whose task is an http model server: time from the JVM's launch
+ *   to the first answer, the first and the warm second event, and the CPU time spent, with and
+ *   without the template's C1-only JAVA_TOOL_OPTIONS, with and without the warm-up, on both cores
+ *   and on one (as a function under 1769 MB gets less than one vCPU), side by side with the jar's size.</li>
  *   <li>The same for the model worker's first step on a real ONNX model (BlazeFace, from S3).</li>
  *   <li>The invoke hop: one sync flow driven through the Lambda Invoke server (SDK LambdaClient,
  *   HTTP, worker handler, images through S3) vs the same flow in-process, alternating, as a ratio.</li>
@@ -72,13 +73,34 @@ public final class LambdaBench {
     private static final List<String> EXTRA = System.getProperty("bench.jvm", "").isBlank() ? List.of()
             : List.of(System.getProperty("bench.jvm").trim().split("\\s+"));
     private static final List<String> C1 = List.of("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1");
-    private static final List<List<String>> VARIANTS = List.of(EXTRA, concat(EXTRA, C1), concat(EXTRA, C1));
-    /** The variant whose launcher runs the priming hook before the first event: what a SnapStart restore starts from. */
-    private static final int PRIMED = 2;
+
+    /**
+     * One way to start the function: JVM options, extra environment, one core or all of them, and
+     * whether the priming hook runs before the first event (what a SnapStart restore starts from).
+     */
+    record Variant(String name, List<String> flags, Map<String, String> env, boolean oneCore, boolean primed) {
+    }
+
+    private static final Map<String, String> NO_WARMUP = Map.of(Warmup.VARIABLE, "off");
+    private static final List<Variant> VARIANTS = List.of(
+            new Variant("default JVM options", EXTRA, Map.of(), false, false),
+            new Variant("C1 only (the template's `JAVA_TOOL_OPTIONS`)", concat(EXTRA, C1), Map.of(), false, false),
+            new Variant("C1, no warm-up (`VISIONFLOW_WARMUP=off`)", concat(EXTRA, C1), NO_WARMUP, false, false),
+            new Variant("C1, one core", concat(EXTRA, C1), Map.of(), true, false),
+            new Variant("C1, one core, no warm-up", concat(EXTRA, C1), NO_WARMUP, true, false),
+            // SnapStart's init starts no warm-up: the hook does the work, before the snapshot
+            new Variant("C1, priming hook run first (what a restored snapshot starts from)", concat(EXTRA, C1),
+                    Map.of(Warmup.INITIALIZATION_TYPE, "snap-start"), false, true));
 
     private static List<String> concat(List<String> a, List<String> b) {
         List<String> out = new ArrayList<>(a);
         out.addAll(b);
+        return out;
+    }
+
+    private static Map<String, String> with(Map<String, String> env, Variant v) {
+        Map<String, String> out = new HashMap<>(env);
+        out.putAll(v.env());
         return out;
     }
 
@@ -90,8 +112,9 @@ public final class LambdaBench {
             List<String> events = ApiJarTest.Deployment.events(tmp, values, "process-flow", "process-flow");
             System.out.printf("API function, fresh JVM on %s (%.1f MB), http-task flow, medians:%n",
                     API_JAR.getFileName(), Files.size(API_JAR) / 1e6);
-            table(rounds, (variant, flags) -> FreshJvm.run(API_JAR, ApiJarMain.class, d.env(),
-                    variant == PRIMED ? concat(List.of("--primed"), events) : events, tmp, flags), a -> a.startsWith("200 "), 1);
+            table(rounds, v -> FreshJvm.run(API_JAR, ApiJarMain.class, with(d.env(), v),
+                    v.primed() ? concat(List.of("--primed"), events) : events, tmp, v.flags(), v.oneCore()),
+                    a -> a.startsWith("200 "), 1);
         }
     }
 
@@ -102,39 +125,42 @@ public final class LambdaBench {
         Path jar = WorkerJarTest.jar(System.getProperty("os.arch").contains("aarch64") ? "arm64" : "x86_64");
         System.out.printf("%nModel worker, fresh JVM on %s (%.1f MB), BlazeFace detection step, model from S3, medians:%n",
                 jar.getFileName(), Files.size(jar) / 1e6);
-        table(rounds, (variant, flags) -> FreshJvm.run(jar, WorkerJarMain.class, step.env(),
-                variant == PRIMED ? List.of("--primed", file.toString(), file.toString()) : List.of(file.toString(), file.toString()),
-                tmp, flags), a -> !a.contains("\"failure\""), 0);
+        table(rounds, v -> FreshJvm.run(jar, WorkerJarMain.class, with(step.env(), v),
+                v.primed() ? List.of("--primed", file.toString(), file.toString()) : List.of(file.toString(), file.toString()),
+                tmp, v.flags(), v.oneCore()), a -> !a.contains("\"failure\""), 0);
     }
 
     @FunctionalInterface
     interface Run {
-        FreshJvm.Result run(int variant, List<String> flags) throws Exception;
+        FreshJvm.Result run(Variant variant) throws Exception;
     }
 
-    /** Rounds of fresh JVMs per flag variant, alternating; prints medians. {@code timeField}: column of the ms in an answer. */
+    /**
+     * Rounds of fresh JVMs per variant, alternating; prints medians. {@code timeField}: column of
+     * the ms in an answer. The CPU column is the process's CPU time (all its threads) when it
+     * answered: the work a cold start does, whatever the cores it was spread over.
+     */
     private static void table(int rounds, Run run, java.util.function.Predicate<String> ok, int timeField) throws Exception {
-        Map<Integer, List<long[]>> byVariant = new HashMap<>();
+        Map<Variant, List<long[]>> byVariant = new HashMap<>();
         for (int r = 0; r < rounds; r++) {
-            for (int v = 0; v < VARIANTS.size(); v++) {
-                FreshJvm.Result res = run.run(v, VARIANTS.get(v));
+            for (Variant v : VARIANTS) {
+                FreshJvm.Result res = run.run(v);
                 List<String> answers = res.answers();
                 if (res.exit() != 0 || answers.size() != 2 || !answers.stream().allMatch(ok)) {
                     throw new IllegalStateException("bad run: " + res.lines() + res.stderr());
                 }
                 byVariant.computeIfAbsent(v, k -> new ArrayList<>()).add(new long[] {res.stat("first-answer"),
                         Long.parseLong(answers.get(0).split(" ")[timeField]), Long.parseLong(answers.get(1).split(" ")[timeField]),
-                        res.millis()});
+                        res.stat("cpu-at-first-answer")});
             }
         }
-        System.out.println("| JVM options | JVM start → first answer | first event | warm second event | whole process |");
+        System.out.println("| start | JVM start → first answer | first event | warm second event | CPU time at first answer |");
         System.out.println("|---|---|---|---|---|");
-        for (int v = 0; v < VARIANTS.size(); v++) {
+        for (Variant v : VARIANTS) {
             List<long[]> runs = byVariant.get(v);
-            String name = (VARIANTS.get(v).isEmpty() ? "default" : String.join(" ", VARIANTS.get(v)))
-                    + (v == PRIMED ? ", primed first (as after a SnapStart restore)" : "");
-            System.out.printf("| %s | %d ms | %d ms | %d ms | %d ms |%n", name,
-                    median(runs, 0), median(runs, 1), median(runs, 2), median(runs, 3));
+            System.out.printf("| %s | %s | %d ms | %d ms | %s |%n", v.name() + (EXTRA.isEmpty() ? "" : ", " + String.join(" ", EXTRA)),
+                    v.primed() ? "—" : median(runs, 0) + " ms", median(runs, 1), median(runs, 2),
+                    v.primed() ? "—" : median(runs, 3) + " ms");
         }
     }
 

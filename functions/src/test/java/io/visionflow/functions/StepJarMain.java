@@ -14,7 +14,8 @@ import java.nio.file.Path;
  * handler class named by the first argument, its SnapStart hook when the second is
  * {@code --primed}, then one SQS event per further argument (a file), handed over as bytes the way
  * the runtime hands them to a stream handler; prints {@code millis answer} per event and
- * {@code # first-answer <ms since JVM start>}. Uses only what the jar holds.
+ * {@code # first-answer <ms since the JVM was launched>} and {@code # cpu-at-first-answer <ms>}.
+ * Uses only what the jar holds.
  */
 public final class StepJarMain {
     private StepJarMain() {
@@ -39,6 +40,7 @@ public final class StepJarMain {
             ((org.crac.Resource) priming.get(handler)).beforeCheckpoint(null);
         }
         long first = -1;
+        long cpu = -1;
         for (int i = from; i < args.length; i++) {
             byte[] event = Files.readAllBytes(Path.of(args[i]));
             long start = System.nanoTime();
@@ -46,14 +48,16 @@ public final class StepJarMain {
             handler.handleRequest(new ByteArrayInputStream(event), out, null);
             long millis = (System.nanoTime() - start) / 1_000_000;
             if (first < 0) {
-                first = ProcessHandle.current().info().startInstant()
-                        .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L);
+                // from the parent's launch (FreshJvm.LAUNCHED_AT), and the CPU all threads spent until now
+                first = System.currentTimeMillis() - Long.parseLong(System.getenv("VISIONFLOW_LAUNCHED_AT_MS"));
+                cpu = ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toMillis).orElse(-1L);
             }
             System.out.println(millis + " " + out.toString(StandardCharsets.UTF_8).replace('\n', ' '));
         }
         System.out.println("# first-answer " + first);
+        System.out.println("# cpu-at-first-answer " + cpu);
         System.out.flush();
-        // the SDK and engine pools are not daemon threads; Lambda freezes them, here we just leave
-        System.exit(0);
+        // Lambda freezes an instance and never shuts its JVM down: halt, so the process time holds no shutdown
+        Runtime.getRuntime().halt(0);
     }
 }

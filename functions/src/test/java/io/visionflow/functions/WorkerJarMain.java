@@ -10,7 +10,8 @@ import java.nio.file.Path;
  * Runs in a fresh JVM on a shaded worker jar (see {@link WorkerJarTest}): the Lambda constructor
  * of the model worker (of the service worker when the first argument is {@code service}), then
  * one step per argument (a file with the step's JSON); prints
- * {@code millis reply} per step and {@code # first-answer <ms since JVM start>}.
+ * {@code millis reply} per step, then {@code # first-answer <ms since the JVM was launched>} and
+ * {@code # cpu-at-first-answer <ms>}.
  */
 public final class WorkerJarMain {
     private WorkerJarMain() {
@@ -33,6 +34,7 @@ public final class WorkerJarMain {
             handler = model;
         }
         long first = -1;
+        long cpu = -1;
         for (String file : java.util.Arrays.asList(args).subList(from, args.length)) {
             byte[] step = Files.readAllBytes(Path.of(file));
             long start = System.nanoTime();
@@ -40,13 +42,15 @@ public final class WorkerJarMain {
             handler.handleRequest(new ByteArrayInputStream(step), out, null);
             long millis = (System.nanoTime() - start) / 1_000_000;
             if (first < 0) {
-                first = ProcessHandle.current().info().startInstant()
-                        .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L);
+                // from the parent's launch (FreshJvm.LAUNCHED_AT), and the CPU all threads spent until now
+                first = System.currentTimeMillis() - Long.parseLong(System.getenv("VISIONFLOW_LAUNCHED_AT_MS"));
+                cpu = ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toMillis).orElse(-1L);
             }
             System.out.println(millis + " " + out.toString(StandardCharsets.UTF_8).replace('\n', ' '));
         }
         System.out.println("# first-answer " + first);
+        System.out.println("# cpu-at-first-answer " + cpu);
         System.out.flush();
-        System.exit(0);
+        Runtime.getRuntime().halt(0);
     }
 }
