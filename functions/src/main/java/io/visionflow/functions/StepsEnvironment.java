@@ -1,6 +1,7 @@
 package io.visionflow.functions;
 
 import io.visionflow.api.Api;
+import io.visionflow.store.BlobStore;
 import io.visionflow.async.AsyncSteps;
 import io.visionflow.async.sqs.RoutedSqsStepQueue;
 import io.visionflow.store.dynamodb.DynamoStores;
@@ -69,8 +70,10 @@ public final class StepsEnvironment {
         Supplier<SqsClient> sqs = Lazy.of(() -> client(env));
         String webhooks = env.get(WebhookEnvironment.QUEUE_URL);
         if (webhooks != null && !webhooks.isBlank()) {
-            // a finished request's webhook leaves from its own queue, from whichever function ended it
-            Supplier<SqsWebhookQueue> queue = Lazy.of(() -> new SqsWebhookQueue(sqs.get(), webhooks.trim()));
+            // a finished request's webhook leaves from its own queue, from whichever function ended it;
+            // one too large for a message waits in the bucket (c.stores is set before this is called)
+            BlobStore blobs = c.stores.blobs();
+            Supplier<SqsWebhookQueue> queue = Lazy.of(() -> new SqsWebhookQueue(sqs.get(), webhooks.trim(), blobs));
             c.webhookQueue = message -> queue.get().enqueue(message);
         }
         Map<String, String> queues = queues(env);

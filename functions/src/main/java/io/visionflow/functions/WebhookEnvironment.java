@@ -3,13 +3,16 @@ package io.visionflow.functions;
 import io.visionflow.net.OutboundPolicy;
 import io.visionflow.store.Account;
 import io.visionflow.store.AccountStore;
+import io.visionflow.store.BlobStore;
 import io.visionflow.store.dynamodb.DynamoStores;
+import io.visionflow.store.s3.S3BlobStore;
 import io.visionflow.webhook.WebhookDeliveries;
 import io.visionflow.webhook.WebhookSender;
 import io.visionflow.webhook.sqs.SqsWebhookQueue;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Map;
@@ -18,7 +21,8 @@ import java.util.random.RandomGenerator;
 /**
  * Builds the webhook function's consumer from its environment: the queue it receives from
  * ({@value #QUEUE_URL}, which the API function sends to), the accounts table for the secrets
- * ({@link ApiEnvironment#TABLE_PREFIX}) and the outbound address rule ({@code VISIONFLOW_ALLOW_LOOPBACK}).
+ * ({@link ApiEnvironment#TABLE_PREFIX}), the bucket where webhooks too large for a message wait
+ * ({@link ApiEnvironment#BUCKET}) and the outbound address rule ({@code VISIONFLOW_ALLOW_LOOPBACK}).
  */
 public final class WebhookEnvironment {
     /** The webhook queue's URL: where the API function sends webhooks and the webhook function changes their visibility. */
@@ -44,7 +48,11 @@ public final class WebhookEnvironment {
         String prefix = ApiEnvironment.required(env, ApiEnvironment.TABLE_PREFIX);
         AccountStore accounts = DynamoStores.of(ApiEnvironment.dynamoClient(env), prefix).accounts();
         WebhookSender sender = new WebhookSender(options, OutboundPolicy.fromEnvironment(env), Clock.systemUTC(), random);
-        return new Consumer(new SqsWebhookQueue(sqsClient(env), url),
+        // a webhook too large for an SQS message waits in the bucket; the S3 client is built when one comes
+        String bucket = env.get(ApiEnvironment.BUCKET);
+        BlobStore blobs = bucket == null || bucket.isBlank() ? null : new S3BlobStore(Lazy.of(() -> S3BlobStore.client(env)),
+                bucket.trim(), Path.of(System.getProperty("java.io.tmpdir"), "visionflow-blobs"));
+        return new Consumer(new SqsWebhookQueue(sqsClient(env), url, blobs),
                 new WebhookDeliveries(sender, account -> accounts.get(account).map(Account::webhookSecret)));
     }
 

@@ -68,6 +68,8 @@ final class AsyncDeployment implements AutoCloseable {
     final String nested;
     /** A model step then a service step, in parallel. */
     final String withService;
+    /** One recognition: the cheapest flow, for requests of many records. */
+    final String tone;
 
     AsyncDeployment(Path cache) throws IOException {
         // every client of the functions takes the default credential chain, as on Lambda
@@ -130,6 +132,9 @@ final class AsyncDeployment implements AutoCloseable {
                    {"type": "recognition", "id": "tone", "task": "%s", "output_field": "tone"},
                    {"type": "service", "id": "palette", "service": "dominant_colors", "output_field": "palette"}]}}"""
                 .formatted(colour));
+        tone = flow("""
+                {"name": "tone", "top_node": {"type": "recognition", "id": "tone", "task": "%s", "output_field": "tone"}}"""
+                .formatted(colour));
     }
 
     @Override
@@ -142,7 +147,15 @@ final class AsyncDeployment implements AutoCloseable {
 
     /** Fresh step queues and the functions that send to and consume them, not yet fed. */
     Functions functions(int visibilitySeconds, int maxReceives) {
-        return new Functions(visibilitySeconds, maxReceives);
+        return new Functions(visibilitySeconds, maxReceives, null);
+    }
+
+    /**
+     * The same, and the functions send finished requests' webhooks to {@code webhooks}, as to
+     * template.yaml's WebhookQueue; endpoints on loopback are allowed.
+     */
+    Functions functions(int visibilitySeconds, int maxReceives, ElasticMq.Queues webhooks) {
+        return new Functions(visibilitySeconds, maxReceives, webhooks);
     }
 
     /** The sync endpoint's answer to the same records. */
@@ -176,7 +189,11 @@ final class AsyncDeployment implements AutoCloseable {
         final DeadLetterHandler deadLetterHandler;
         final List<SqsEventSource> sources = new ArrayList<>();
 
-        private Functions(int visibilitySeconds, int maxReceives) {
+        private Functions(int visibilitySeconds, int maxReceives, ElasticMq.Queues webhooks) {
+            if (webhooks != null) {
+                env.put(WebhookEnvironment.QUEUE_URL, webhooks.url());
+                env.put(io.visionflow.net.OutboundPolicy.ALLOW_LOOPBACK_ENV, "true");
+            }
             control = ElasticMq.queues("control", visibilitySeconds, maxReceives);
             model = ElasticMq.queues("model", visibilitySeconds, maxReceives);
             service = ElasticMq.queues("service", visibilitySeconds, maxReceives);
@@ -224,6 +241,13 @@ final class AsyncDeployment implements AutoCloseable {
 
         String submit(String flow, List<String> records) {
             return submit(apiHandler, flow, records);
+        }
+
+        /** Submits with a webhook to {@code endpoint}; the request's id. */
+        String submit(String flow, List<String> records, java.net.URI endpoint) {
+            String body = body(flow, records, true);
+            return ok(api, "POST", "/account/v2/request/", body.substring(0, body.length() - 1)
+                    + ", \"webhook\": {\"endpoint\": \"" + endpoint + "\"}}", 201).path("id").asText();
         }
 
         /** The request once it is DONE or ERROR, read as its owner reads it. */

@@ -3,6 +3,13 @@ package io.visionflow.functions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.async.AsyncSteps;
+import io.visionflow.async.sqs.ElasticMq;
+import io.visionflow.store.aws.AwsEmulators;
+import io.visionflow.store.s3.S3BlobStore;
+import io.visionflow.webhook.Webhook;
+import io.visionflow.webhook.WebhookReceiver;
+import io.visionflow.webhook.WebhookSender;
+import io.visionflow.webhook.sqs.SqsWebhookQueue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -10,11 +17,13 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 import java.awt.Color;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.random.RandomGenerator;
 
 import static io.visionflow.functions.AsyncDeployment.JSON;
 import static io.visionflow.functions.AsyncDeployment.plain;
@@ -77,6 +86,51 @@ class StepQueuesTest {
             assertThat(f.sources.get(2).invocations.get()).as("service").isZero();
             assertThat(f.sources.subList(3, 6)).allSatisfy(s -> assertThat(s.invocations.get()).isZero());
             assertThat(f.sources).allSatisfy(s -> assertThat(s.failedRecords.get()).isZero());
+        }
+    }
+
+    @Test
+    void aRequestTooLargeForAnItemOrAMessageEndsDoneWithEveryResultAndItsWebhookCarriesThemAll() throws Exception {
+        // a request of 1000 records holds over a megabyte of JSON each way; 120 with long ids hold
+        // enough to overflow what an item keeps inline (100 KB) and what an SQS message takes
+        int count = 120;
+        List<String> records = new ArrayList<>();
+        Color[] colours = {Color.RED, Color.GREEN, Color.BLUE};
+        for (int i = 0; i < count; i++) {
+            // an image of its own per record, as in life: s3rver rewrites an object in place, so a read
+            // racing a rewrite of the same key (each record's start stores its image) can see half a
+            // file, where S3 replaces objects atomically
+            BufferedImage image = plain(colours[i % 3]);
+            image.setRGB(i % 40, i / 40, colours[i % 3].darker().getRGB());
+            records.add(record("record-" + i + "-" + "x".repeat(1800), image));
+        }
+        ElasticMq.Queues webhooks = ElasticMq.queues("webhooks", 30, 3);
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> 200);
+             AsyncDeployment.Functions f = deployment.functions(30, 5, webhooks).start(false)) {
+            WebhookEnvironment.Consumer consumer = WebhookEnvironment.create(f.env, WebhookSender.Options.defaults(),
+                    RandomGenerator.getDefault());
+            try (SqsWebhookQueue webhookFunction = consumer.queue().poll(consumer.deliveries(), webhooks.deadLetterUrl(), 1)) {
+                String id = f.submit(deployment.tone, records, receiver.uri());
+                JsonNode done = f.awaitFinished(id);
+                assertThat(done.path("status").asText()).as(done.toString().substring(0, 300)).isEqualTo("DONE");
+                JsonNode results = done.at("/response/records");
+                assertThat(results).hasSize(count);
+                for (int i = 0; i < count; i++) {
+                    assertThat(results.get(i).path("_id").asText()).startsWith("record-" + i + "-");
+                    assertThat(results.get(i).at("/_status/code").asInt()).as(results.get(i).path("_status").toString()).isEqualTo(200);
+                    assertThat(results.get(i).at("/tone/best_label/name").asText()).isEqualTo(List.of("red", "green", "blue").get(i % 3));
+                }
+                // the request and its results were kept in the bucket, too large for their item
+                assertThat(AwsEmulators.s3Client().listObjectsV2(b -> b.bucket(deployment.blobs.bucket())
+                        .prefix(S3BlobStore.REQUEST_PREFIX)).keyCount()).isGreaterThanOrEqualTo(2);
+
+                AsyncDeployment.await(() -> receiver.received().size() == 1, () -> "the webhook: " + receiver.received());
+                JsonNode announced = JSON.readTree(receiver.received().get(0).body());
+                assertThat(announced.path("id").asText()).isEqualTo(id);
+                assertThat(announced.at("/response/records")).isEqualTo(results);
+                assertThat(Webhook.verify("secret", receiver.received().get(0).header(Webhook.TIMESTAMP_HEADER),
+                        receiver.received().get(0).body(), receiver.received().get(0).header(Webhook.SIGNATURE_HEADER))).isTrue();
+            }
         }
     }
 

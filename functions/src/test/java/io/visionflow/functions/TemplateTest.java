@@ -660,18 +660,23 @@ class TemplateTest {
     // --- bucket ----------------------------------------------------------------------------------
 
     @Test
-    void theBucketExpiresRequestImagesAndKeepsModels() {
+    void theBucketExpiresRequestImagesAndLargeRequestDataAndKeepsModels() {
         Map<String, Map<String, Object>> buckets = resources(BUCKET);
         assertThat(buckets).containsOnlyKeys("BlobBucket");
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> rules = (List<Map<String, Object>>) ((Map<String, Object>) props(
                 buckets.get("BlobBucket")).get("LifecycleConfiguration")).get("Rules");
         List<Map<String, Object>> expiring = rules.stream().filter(r -> r.containsKey("ExpirationInDays")).toList();
-        assertThat(expiring).hasSize(1);
-        Map<String, Object> rule = expiring.get(0);
-        assertThat(rule.get("Prefix")).isEqualTo(S3BlobStore.IMAGE_PREFIX);
-        assertThat(rule.get("Status")).isEqualTo("Enabled");
-        assertThat(rule.get("ExpirationInDays")).isEqualTo(Map.of("Ref", "ImageRetentionDays"));
+        assertThat(expiring).extracting(r -> r.get("Prefix"))
+                .containsExactlyInAnyOrder(S3BlobStore.IMAGE_PREFIX, S3BlobStore.REQUEST_PREFIX);
+        assertThat(expiring).allSatisfy(r -> assertThat(r.get("Status")).isEqualTo("Enabled"));
+        Map<String, Object> images = expiring.stream().filter(r -> r.get("Prefix").equals(S3BlobStore.IMAGE_PREFIX)).findFirst().orElseThrow();
+        assertThat(images.get("ExpirationInDays")).isEqualTo(Map.of("Ref", "ImageRetentionDays"));
+        // a finished request's JSON outlives the request (retention plus a day of TTL lag), and no
+        // run outlives the SQS retention of its messages (14 days)
+        Map<String, Object> requests = expiring.stream().filter(r -> r.get("Prefix").equals(S3BlobStore.REQUEST_PREFIX)).findFirst().orElseThrow();
+        int days = ((Number) requests.get("ExpirationInDays")).intValue();
+        assertThat(Duration.ofDays(days)).isGreaterThan(DynamoStores.REQUEST_RETENTION.plusDays(1)).isGreaterThan(Duration.ofDays(14));
     }
 
     @Test

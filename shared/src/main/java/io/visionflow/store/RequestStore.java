@@ -6,6 +6,13 @@ import java.util.Optional;
 
 /** Async requests, scoped to an account; status changes are conditional on the current status. */
 public interface RequestStore {
+    /**
+     * The blob kind of a request's JSON kept outside the store's rows when too large for them (a
+     * request of many records): its payload, its response, the webhook announcing it. It expires
+     * some time after the request (template.yaml's bucket lifecycle).
+     */
+    String BLOB_KIND = "request";
+
     /** Stores a new request (status {@code CREATED}); {@link ConflictException} when the id exists. */
     AsyncRequest create(AsyncRequest request);
 

@@ -207,4 +207,35 @@ public abstract class RequestStoreContract {
 
         assertThat(store.list(A, "other", DONE, 0, 10)).isEqualTo(new Page<AsyncRequest>(List.of(), 0));
     }
+
+    @Test
+    void aRequestOfAThousandRecordsKeepsItsRecordsAndItsResults() {
+        // the API takes async requests of up to 1000 records: over a megabyte of JSON each way,
+        // more than one DynamoDB item holds
+        ObjectNode payload = payload("f-big");
+        ObjectNode response = response(3000);
+        for (int i = 0; i < 1000; i++) {
+            payload.withArray("records").addObject().put("_blob", A + "/image/" + "%064x".formatted(i))
+                    .put("_id", "record-" + i).put("note", "x".repeat(400));
+            ObjectNode record = response.withArray("records").addObject().put("_id", "record-" + i);
+            record.putObject("_status").put("code", 200).put("text", "OK");
+            record.putArray("labels").addObject().put("name", "label " + i).put("prob", 0.5).put("id", "y".repeat(600));
+        }
+        Instant at = T0.plusSeconds(5);
+        store.create(new AsyncRequest("big", A, "flows", CREATED, payload, null, null, at, at));
+        assertThat(store.get(A, "big").orElseThrow().payload()).isEqualTo(payload);
+        assertThat(store.transition(A, "big", CREATED, PROCESSING, null, null)).isTrue();
+        assertThat(store.transition(A, "big", PROCESSING, DONE, response, null)).isTrue();
+
+        AsyncRequest done = store.get(A, "big").orElseThrow();
+        assertThat(done.status()).isEqualTo(DONE);
+        assertThat(done.payload()).isEqualTo(payload);
+        assertThat(done.response()).isEqualTo(response);
+        assertThat(store.list(A, null, DONE, 0, 10).items()).singleElement()
+                .satisfies(r -> assertThat(r.response()).isEqualTo(response));
+        // a second finish is refused as for any request, and leaves the results as they were
+        assertThat(store.transition(A, "big", PROCESSING, ERROR, response(1), "late")).isFalse();
+        assertThat(store.get(A, "big").orElseThrow().response()).isEqualTo(response);
+        assertThat(store.get(B, "big")).isEmpty();
+    }
 }

@@ -52,8 +52,12 @@ final class Dynamo {
     }
 
     static AttributeValue json(ObjectNode node) {
+        return AttributeValue.fromS(new String(bytes(node), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    static byte[] bytes(ObjectNode node) {
         try {
-            return AttributeValue.fromS(JSON.writeValueAsString(node));
+            return JSON.writeValueAsBytes(node);
         } catch (JsonProcessingException e) {
             throw new StoreException("cannot serialise JSON: " + e.getMessage(), e);
         }
@@ -81,9 +85,11 @@ final class Dynamo {
 
     static ObjectNode node(Map<String, AttributeValue> item, String name) {
         String v = str(item, name);
-        if (v == null) {
-            return null;
-        }
+        return v == null ? null : node(name, v);
+    }
+
+    /** The JSON object {@code v}, which the attribute or blob {@code name} held. */
+    static ObjectNode node(String name, String v) {
         try {
             return (ObjectNode) JSON.readTree(v);
         } catch (JsonProcessingException | ClassCastException e) {

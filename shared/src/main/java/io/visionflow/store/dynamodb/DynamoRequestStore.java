@@ -2,10 +2,12 @@ package io.visionflow.store.dynamodb;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.store.AsyncRequest;
+import io.visionflow.store.BlobStore;
 import io.visionflow.store.ConflictException;
 import io.visionflow.store.Page;
 import io.visionflow.store.RequestStatus;
 import io.visionflow.store.RequestStore;
+import io.visionflow.store.StoreException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -13,6 +15,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.Select;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,27 +33,69 @@ import static io.visionflow.store.dynamodb.Dynamo.str;
  * UpdateItems conditional on the current status. A request that ends ({@code DONE}/{@code ERROR})
  * gets {@code expires_at} (epoch seconds), the table's TTL attribute, so old results disappear.
  * Listing newest first reads the index {@code newest} (partition: account, sort: {@code created_order},
- * the creation instant in fixed-width digits then the id). See TABLES.md.
+ * the creation instant in fixed-width digits then the id). A payload or response over
+ * {@value #INLINE_LIMIT} bytes of JSON (a request of many records) is kept as a blob of kind
+ * {@value #BLOB_KIND}, and the item holds its key: an item holds 400 KB in all. See TABLES.md.
  */
 public final class DynamoRequestStore implements RequestStore {
     static final String NEWEST = "newest";
+    /** Two of these and the other attributes stay well inside DynamoDB's 400 KB per item. */
+    static final int INLINE_LIMIT = 100_000;
+    static final String BLOB_KIND = RequestStore.BLOB_KIND;
+    /** {@code payload_blob}, {@code response_blob}: the key of the blob that holds the attribute. */
+    private static final String BLOB_SUFFIX = "_blob";
 
     private final DynamoDbClient client;
     private final String table;
     private final Integer pageSize;
     private final Duration retention;
+    private final BlobStore blobs;
 
-    /** @param retention how long a finished request stays readable before TTL may remove it */
-    public DynamoRequestStore(DynamoDbClient client, String table, Duration retention) {
-        this(client, table, retention, null);
+    /**
+     * @param retention how long a finished request stays readable before TTL may remove it
+     * @param blobs     where payloads and responses too large for an item go; null: such a request fails
+     */
+    public DynamoRequestStore(DynamoDbClient client, String table, Duration retention, BlobStore blobs) {
+        this(client, table, retention, null, blobs);
     }
 
     /** @param pageSize items per Query page (null: DynamoDB's 1 MB pages); small in tests, to cross pages */
-    DynamoRequestStore(DynamoDbClient client, String table, Duration retention, Integer pageSize) {
+    DynamoRequestStore(DynamoDbClient client, String table, Duration retention, Integer pageSize, BlobStore blobs) {
         this.pageSize = pageSize;
         this.client = client;
         this.table = table;
         this.retention = retention;
+        this.blobs = blobs;
+    }
+
+    /**
+     * The attribute that holds {@code node}: {@code name} with its JSON, or {@code name_blob} with
+     * the key of a blob holding it when it is too large for the item.
+     */
+    private Map.Entry<String, AttributeValue> json(String account, String name, ObjectNode node) {
+        byte[] bytes = Dynamo.bytes(node);
+        if (bytes.length <= INLINE_LIMIT) {
+            return Map.entry(name, AttributeValue.fromS(new String(bytes, StandardCharsets.UTF_8)));
+        }
+        if (blobs == null) {
+            throw new StoreException("the " + name + " of a request is " + bytes.length + " bytes of JSON, more than an item "
+                    + "holds, and this store has no blob store to keep it in");
+        }
+        return Map.entry(name + BLOB_SUFFIX, s(blobs.put(account, BLOB_KIND, bytes)));
+    }
+
+    private ObjectNode node(Map<String, AttributeValue> item, String name) {
+        String key = str(item, name + BLOB_SUFFIX);
+        if (key == null) {
+            return Dynamo.node(item, name);
+        }
+        // written by this store only, under the item's own account
+        if (blobs == null || !key.startsWith(str(item, "pk") + "/" + BLOB_KIND + "/")) {
+            throw new StoreException("the " + name + " of request " + str(item, "sk") + " is in a blob this store cannot read");
+        }
+        byte[] bytes = blobs.get(key).orElseThrow(() -> new StoreException("the " + name + " of request "
+                + str(item, "sk") + " is gone from storage (blob " + key + ")"));
+        return Dynamo.node(name, new String(bytes, StandardCharsets.UTF_8));
     }
 
     private static Map<String, AttributeValue> key(String account, String id) {
@@ -72,10 +117,12 @@ public final class DynamoRequestStore implements RequestStore {
         item.put("type", s(r.type()));
         item.put("status", s(RequestStatus.CREATED.name()));
         if (r.payload() != null) {
-            item.put("payload", Dynamo.json(r.payload()));
+            var payload = json(r.account(), "payload", r.payload());
+            item.put(payload.getKey(), payload.getValue());
         }
         if (r.response() != null) {
-            item.put("response", Dynamo.json(r.response()));
+            var response = json(r.account(), "response", r.response());
+            item.put(response.getKey(), response.getValue());
         }
         if (r.error() != null) {
             item.put("error", s(r.error()));
@@ -90,7 +137,9 @@ public final class DynamoRequestStore implements RequestStore {
                 throw new ConflictException("request " + r.id() + " exists");
             }
         });
-        return fromItem(item);
+        // as stored, without reading back a blob just written
+        return new AsyncRequest(r.id(), r.account(), r.type(), RequestStatus.CREATED, r.payload(), r.response(), r.error(),
+                Dynamo.time(item, "created"), Dynamo.time(item, "updated"));
     }
 
     @Override
@@ -109,8 +158,10 @@ public final class DynamoRequestStore implements RequestStore {
                 ":from", s(from.name()), ":to", s(to.name()), ":u", Dynamo.instant(now)));
         StringBuilder set = new StringBuilder("SET #s = :to, updated = :u");
         if (response != null) {
-            names.put("#r", "response");
-            values.put(":r", Dynamo.json(response));
+            // a blob written for a transition that then loses is left to the bucket's lifecycle rule
+            var attribute = json(account, "response", response);
+            names.put("#r", attribute.getKey());
+            values.put(":r", attribute.getValue());
             set.append(", #r = :r");
         }
         if (error != null) {
@@ -193,9 +244,9 @@ public final class DynamoRequestStore implements RequestStore {
         return new Page<>(items, total);
     }
 
-    private static AsyncRequest fromItem(Map<String, AttributeValue> item) {
+    private AsyncRequest fromItem(Map<String, AttributeValue> item) {
         return new AsyncRequest(str(item, "sk"), str(item, "pk"), str(item, "type"),
-                RequestStatus.valueOf(str(item, "status")), Dynamo.node(item, "payload"), Dynamo.node(item, "response"),
+                RequestStatus.valueOf(str(item, "status")), node(item, "payload"), node(item, "response"),
                 str(item, "error"), Dynamo.time(item, "created"), Dynamo.time(item, "updated"));
     }
 }

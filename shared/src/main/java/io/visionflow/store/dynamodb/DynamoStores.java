@@ -92,8 +92,14 @@ public final class DynamoStores {
         return new DynamoTaskStore(client, tasksTable(), pageSize);
     }
 
+    /** Requests whose payloads and responses must fit in their items (tests, tools). */
     public DynamoRequestStore requests() {
-        return new DynamoRequestStore(client, requestsTable(), REQUEST_RETENTION, pageSize);
+        return requests(null);
+    }
+
+    /** Requests that keep a payload or response too large for an item in {@code blobs}. */
+    public DynamoRequestStore requests(BlobStore blobs) {
+        return new DynamoRequestStore(client, requestsTable(), REQUEST_RETENTION, pageSize, blobs);
     }
 
     public DynamoUsageStore usage() {
@@ -118,7 +124,7 @@ public final class DynamoStores {
 
     /** The {@link Stores} bundle with these adapters and the given blob store (S3 in the cloud). */
     public Stores stores(BlobStore blobs) {
-        return new Stores(accounts(), flows(), tasks(), blobs, requests(), usage());
+        return new Stores(accounts(), flows(), tasks(), blobs, requests(blobs), usage());
     }
 
     /**

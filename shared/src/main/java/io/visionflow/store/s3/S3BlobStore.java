@@ -49,6 +49,11 @@ import java.util.function.Supplier;
 public final class S3BlobStore implements BlobStore {
     /** Object-key prefix of request images; the bucket's lifecycle rule expires this prefix. */
     public static final String IMAGE_PREFIX = "image/";
+    /**
+     * Object-key prefix of requests' payloads and responses too large for their DynamoDB items;
+     * a lifecycle rule expires it too, after the requests themselves.
+     */
+    public static final String REQUEST_PREFIX = io.visionflow.store.RequestStore.BLOB_KIND + "/";
     /** Endpoint of an S3-compatible server (s3rver, LocalStack) instead of AWS. */
     public static final String ENDPOINT_VARIABLE = "VISIONFLOW_S3_ENDPOINT";
     public static final String REGION_VARIABLE = "AWS_REGION";
@@ -120,15 +125,15 @@ public final class S3BlobStore implements BlobStore {
     /**
      * Idempotent by content addressing: the same key always means the same bytes. A model that
      * is already stored is not uploaded again (one HEAD instead of re-sending megabytes). An image
-     * is always written: the overwrite restarts its lifecycle clock, so an image stored again by a
-     * new request does not expire under it at the first upload's date.
+     * or a request's JSON is always written: the overwrite restarts its lifecycle clock, so a blob
+     * stored again by a new request does not expire under it at the first upload's date.
      */
     @Override
     public String put(String account, String kind, byte[] bytes) {
         String key = BlobKeys.keyOf(account, kind, bytes);
         String objectKey = objectKey(key);
         try {
-            if (!objectKey.startsWith(IMAGE_PREFIX) && exists(objectKey)) {
+            if (!expires(objectKey) && exists(objectKey)) {
                 return key;
             }
             // S3 checks the upload against the digest the key already holds
@@ -139,6 +144,11 @@ public final class S3BlobStore implements BlobStore {
         } catch (SdkException e) {
             throw failure("cannot store blob " + key, e);
         }
+    }
+
+    /** Objects a lifecycle rule deletes; each write restarts their clock. */
+    private static boolean expires(String objectKey) {
+        return objectKey.startsWith(IMAGE_PREFIX) || objectKey.startsWith(REQUEST_PREFIX);
     }
 
     @Override

@@ -1,6 +1,12 @@
 package io.visionflow.webhook.sqs;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.visionflow.async.sqs.SqsPoller;
+import io.visionflow.store.BlobStore;
+import io.visionflow.store.RequestStore;
 import io.visionflow.webhook.Outcome;
 import io.visionflow.webhook.WebhookDeliveries;
 import io.visionflow.webhook.WebhookMessage;
@@ -8,8 +14,12 @@ import io.visionflow.webhook.WebhookQueue;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Webhooks on an SQS queue of their own, which outlives any process. {@link #enqueue} is all a
@@ -25,24 +35,104 @@ public final class SqsWebhookQueue implements WebhookQueue, AutoCloseable {
     /** SQS's longest visibility timeout, 12 hours. */
     static final int MAX_VISIBILITY_SECONDS = 43_200;
 
+    /**
+     * A message over this waits in the blob store and the queue carries its key: SQS takes 256 KiB
+     * in a message (AWS now 1 MiB), and the webhook of a request of 1000 records can be more.
+     */
+    static final int MAX_INLINE_BYTES = 200_000;
+    private static final JsonFactory JSON = new JsonFactory();
+
     private final SqsClient sqs;
     private final String queueUrl;
     private final SqsPoller poller;
+    private final BlobStore blobs;
 
+    /** A queue whose messages must fit in SQS messages. */
     public SqsWebhookQueue(SqsClient sqs, String queueUrl) {
+        this(sqs, queueUrl, null);
+    }
+
+    /** A queue that keeps a message too large for SQS in {@code blobs} (of kind {@link RequestStore#BLOB_KIND}). */
+    public SqsWebhookQueue(SqsClient sqs, String queueUrl, BlobStore blobs) {
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.poller = new SqsPoller(sqs);
+        this.blobs = blobs;
     }
 
     public String queueUrl() {
         return queueUrl;
     }
 
-    /** Sends the message; an SQS failure (or a message over SQS's size limit) is thrown to the caller. */
+    /**
+     * Sends the message, or a pointer to it in the blob store when it is over {@link #MAX_INLINE_BYTES};
+     * an SQS or blob store failure is thrown to the caller.
+     */
     @Override
     public void enqueue(WebhookMessage message) {
-        sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(new String(message.toJson(), StandardCharsets.UTF_8)));
+        byte[] json = message.toJson();
+        if (json.length > MAX_INLINE_BYTES) {
+            if (blobs == null) {
+                throw new IllegalStateException("the webhook of request " + message.requestId() + " is " + json.length
+                        + " bytes, over what an SQS message holds, and this queue has no blob store to keep it in");
+            }
+            json = pointer(message, blobs.put(message.account(), RequestStore.BLOB_KIND, json));
+        }
+        String body = new String(json, StandardCharsets.UTF_8);
+        sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(body));
+    }
+
+    /** {@code {"v": 1, "account", "request", "message_blob"}}: the account and request for logs, and where the message is. */
+    private static byte[] pointer(WebhookMessage message, String key) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeNumberField("v", 1);
+            g.writeStringField("account", message.account());
+            g.writeStringField("request", message.requestId());
+            g.writeStringField(MESSAGE_BLOB, key);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory", e);
+        }
+        return out.toByteArray();
+    }
+
+    private static final String MESSAGE_BLOB = "message_blob";
+
+    /**
+     * The message a received body holds: itself, or the blob it points to. Empty when the blob is
+     * gone; a failure to read it is thrown, so the message comes back.
+     */
+    Optional<byte[]> message(String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        String key = null;
+        String account = null;
+        try (JsonParser p = JSON.createParser(bytes)) {
+            if (p.nextToken() == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken value = p.nextToken();
+                    if (field.equals(MESSAGE_BLOB) && value == JsonToken.VALUE_STRING) {
+                        key = p.getText();
+                    } else if (field.equals("account") && value == JsonToken.VALUE_STRING) {
+                        account = p.getText();
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            return Optional.of(bytes); // not JSON: the deliveries say so
+        }
+        if (key == null) {
+            return Optional.of(bytes);
+        }
+        // written by enqueue only, under the message's own account; anything else is no message of ours
+        if (blobs == null || account == null || !key.startsWith(account + "/" + RequestStore.BLOB_KIND + "/")) {
+            return Optional.of(bytes);
+        }
+        return blobs.get(key);
     }
 
     /**
@@ -53,7 +143,13 @@ public final class SqsWebhookQueue implements WebhookQueue, AutoCloseable {
      * @param receiveCount SQS's {@code ApproximateReceiveCount}: this receive's attempt number
      */
     public Outcome receive(WebhookDeliveries deliveries, String body, String receiptHandle, int receiveCount) {
-        Outcome outcome = deliveries.handle(body.getBytes(StandardCharsets.UTF_8), receiveCount);
+        Optional<byte[]> message = message(body);
+        if (message.isEmpty()) {
+            // the bucket's lifecycle took it (days after the request ended): nothing left to send
+            LOG.log(System.Logger.Level.WARNING, "a webhook message kept in the blob store is gone; given up: " + body);
+            return new Outcome.GiveUp(0, "the webhook's message is gone from the blob store");
+        }
+        Outcome outcome = deliveries.handle(message.get(), receiveCount);
         switch (outcome) {
             case Outcome.Retry r -> reappearAfter(receiptHandle, visibilitySeconds(r.delay()));
             case Outcome.Exhausted e -> reappearAfter(receiptHandle, 0);
@@ -91,7 +187,7 @@ public final class SqsWebhookQueue implements WebhookQueue, AutoCloseable {
                     receive(deliveries, m.body(), m.receiptHandle(), SqsPoller.receiveCount(m)).settled());
         }
         poller.start("sqs-webhook-dead-letters", deadLetterUrl, m -> {
-            deliveries.deadLettered(SqsPoller.body(m), SqsPoller.deadLetterReason(m));
+            deliveries.deadLettered(message(m.body()).orElse(SqsPoller.body(m)), SqsPoller.deadLetterReason(m));
             return true;
         });
         return this;

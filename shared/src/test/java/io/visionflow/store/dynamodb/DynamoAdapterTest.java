@@ -9,6 +9,7 @@ import io.visionflow.store.RequestStatus;
 import io.visionflow.store.StoreException;
 import io.visionflow.store.StoredFlow;
 import io.visionflow.store.UsageRow;
+import io.visionflow.store.memory.MemoryBlobStore;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -212,6 +213,34 @@ class DynamoAdapterTest {
                 .key(Map.of("pk", AttributeValue.fromS(A), "sk", AttributeValue.fromS("CHARGE#step-1")))).item();
         assertThat(Long.parseLong(charge.get("expires_at").n()))
                 .isGreaterThanOrEqualTo(before.plus(Duration.ofDays(30)).getEpochSecond());
+    }
+
+    @Test
+    void aPayloadOrResponseTooLargeForAnItemIsABlobTheItemNames() {
+        MemoryBlobStore blobs = new MemoryBlobStore();
+        DynamoRequestStore requests = stores.requests(blobs);
+        Instant t0 = Instant.parse("2026-03-01T10:00:00Z");
+        ObjectNode small = JSON.createObjectNode().put("flow", "f");
+        ObjectNode large = JSON.createObjectNode().put("flow", "f").put("notes", "n".repeat(DynamoRequestStore.INLINE_LIMIT));
+        requests.create(new AsyncRequest("r-small", A, "flows", RequestStatus.CREATED, small, null, null, t0, t0));
+        requests.create(new AsyncRequest("r-large", A, "flows", RequestStatus.CREATED, large, null, null, t0, t0));
+        requests.transition(A, "r-large", RequestStatus.CREATED, RequestStatus.DONE, large, null);
+
+        assertThat(raw("r-small")).containsKey("payload").doesNotContainKey("payload_blob");
+        Map<String, AttributeValue> item = raw("r-large");
+        assertThat(item).doesNotContainKeys("payload", "response").containsKeys("payload_blob", "response_blob");
+        // the same JSON: one blob, under the request's account
+        assertThat(item.get("payload_blob").s()).startsWith(A + "/" + DynamoRequestStore.BLOB_KIND + "/")
+                .isEqualTo(item.get("response_blob").s());
+        assertThat(requests.get(A, "r-large").orElseThrow().response()).isEqualTo(large);
+
+        // a store without blobs says why, rather than passing on DynamoDB's item size error
+        assertThatThrownBy(() -> stores.requests().create(new AsyncRequest("r-2", A, "flows", RequestStatus.CREATED,
+                large, null, null, t0, t0))).isInstanceOf(StoreException.class).hasMessageContaining("more than an item holds");
+        assertThat(stores.requests().get(A, "r-2")).isEmpty();
+        // a blob gone (say, expired before the item) is a clear failure, not a request without results
+        blobs.delete(item.get("response_blob").s());
+        assertThatThrownBy(() -> requests.get(A, "r-large")).isInstanceOf(StoreException.class).hasMessageContaining("gone from storage");
     }
 
     private Map<String, AttributeValue> raw(String id) {

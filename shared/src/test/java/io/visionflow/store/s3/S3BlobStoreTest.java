@@ -85,6 +85,12 @@ class S3BlobStoreTest extends BlobStoreContract {
         store.put(A, "image", bytes("pixels"));
         store.put(A, "image", bytes("pixels"));
         assertThat(PUTS.get() - before).isEqualTo(3);
+
+        // a request's JSON too large for its item expires by a rule of its own, and is rewritten too
+        String json = store.put(A, io.visionflow.store.RequestStore.BLOB_KIND, bytes("{\"records\": []}"));
+        store.put(A, io.visionflow.store.RequestStore.BLOB_KIND, bytes("{\"records\": []}"));
+        assertThat(PUTS.get() - before).isEqualTo(5);
+        assertThat(S3BlobStore.objectKey(json)).startsWith(S3BlobStore.REQUEST_PREFIX + A + "/");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.visionflow.webhook.sqs;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.visionflow.async.sqs.ElasticMq;
 import io.visionflow.net.OutboundPolicy;
+import io.visionflow.store.memory.MemoryBlobStore;
 import io.visionflow.webhook.Await;
 import io.visionflow.webhook.LogLines;
 import io.visionflow.webhook.Outcome;
@@ -29,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Webhooks on SQS (ElasticMQ in the test JVM, with a dead-letter queue behind a redrive policy)
@@ -241,6 +243,62 @@ class SqsWebhookQueueTest {
             // dropped at once, not retried into the dead-letter queue
             awaitEmpty(q);
             assertThat(new String(receiver.received().get(0).body(), StandardCharsets.UTF_8)).contains("req-fine");
+        }
+    }
+
+    @Test
+    void aWebhookTooLargeForAnSqsMessageWaitsInTheBlobStoreAndIsDeliveredWhole() throws Exception {
+        ElasticMq.Queues q = queues();
+        MemoryBlobStore blobs = new MemoryBlobStore();
+        StringBuilder records = new StringBuilder();
+        for (int i = 0; i < 1000; i++) {
+            records.append(i == 0 ? "" : ",").append("{\"_id\":\"r").append(i).append("\",\"label\":\"").append("x".repeat(400)).append("\"}");
+        }
+        byte[] body = ("{\"id\":\"req-big\",\"type\":\"flows\",\"status\":\"DONE\",\"response\":{\"records\":[" + records + "]}}")
+                .getBytes(StandardCharsets.UTF_8);
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> n == 1 ? 500 : 200);
+             WebhookSender sender = sender();
+             SqsWebhookQueue queue = new SqsWebhookQueue(sqs, q.url(), blobs)) {
+            WebhookMessage m = new WebhookMessage(ACCOUNT, "req-big", receiver.uri(), Map.of(), body);
+            assertThat(m.toJson().length).isGreaterThan(SqsWebhookQueue.MAX_INLINE_BYTES);
+            queue.enqueue(m);
+            // on the queue: a small message that names the blob, the account and the request
+            Message waiting = receive(q.url()).get(0);
+            assertThat(waiting.body().length()).isLessThan(1000);
+            assertThat(waiting.body()).contains("req-big").contains(ACCOUNT + "/request/");
+            sqs.changeMessageVisibility(b -> b.queueUrl(q.url()).receiptHandle(waiting.receiptHandle()).visibilityTimeout(0));
+
+            queue.poll(new WebhookDeliveries(sender, a -> Optional.of("s3cret")), q.deadLetterUrl(), 1);
+            Await.until("two attempts", () -> receiver.received().size() == 2);
+            awaitEmpty(q);
+            for (WebhookReceiver.Received r : receiver.received()) {
+                assertThat(r.body()).isEqualTo(body);
+                assertThat(signedWith("s3cret", r)).isTrue();
+            }
+        }
+        // without a blob store the queue says why, instead of SQS's size error
+        try (SqsWebhookQueue small = new SqsWebhookQueue(sqs, q.url())) {
+            assertThatThrownBy(() -> small.enqueue(new WebhookMessage(ACCOUNT, "req-big", URI.create("https://hooks.example/"),
+                    Map.of(), body))).isInstanceOf(IllegalStateException.class).hasMessageContaining("no blob store");
+        }
+    }
+
+    @Test
+    void aWebhookWhoseBlobIsGoneIsGivenUpAndAPointerToAnotherAccountsBlobIsNoMessage() throws Exception {
+        ElasticMq.Queues q = queues();
+        MemoryBlobStore blobs = new MemoryBlobStore();
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> 200);
+             WebhookSender sender = sender();
+             SqsWebhookQueue queue = new SqsWebhookQueue(sqs, q.url(), blobs)) {
+            WebhookDeliveries deliveries = new WebhookDeliveries(sender, a -> Optional.of("s3cret"));
+            String gone = ACCOUNT + "/request/" + "0".repeat(64);
+            assertThat(queue.receive(deliveries, "{\"v\": 1, \"account\": \"" + ACCOUNT + "\", \"request\": \"r\", \"message_blob\": \""
+                    + gone + "\"}", "receipt", 1)).isInstanceOf(Outcome.GiveUp.class);
+            // a message naming a blob of another account is not followed: dropped as malformed
+            String theirs = blobs.put("someone-else", "request", message("req-theirs", receiver.uri()).toJson());
+            assertThat(queue.receive(deliveries, "{\"v\": 1, \"account\": \"" + ACCOUNT + "\", \"request\": \"r\", \"message_blob\": \""
+                    + theirs + "\"}", "receipt", 1)).isInstanceOf(Outcome.GiveUp.class);
+            assertThat(receiver.received()).isEmpty();
         }
     }
 
