@@ -657,6 +657,49 @@ class TemplateTest {
         assertThat(withTtl).isEqualTo(expiring);
     }
 
+    // --- alarms ----------------------------------------------------------------------------------
+
+    @Test
+    void whatNoRetryFixedRaisesAnAlarmThatNotifiesTheTopicWhenOneIsGiven() {
+        Map<String, Map<String, Object>> alarms = resources("AWS::CloudWatch::Alarm");
+        assertThat(alarms).containsOnlyKeys("DeadLetteredStepsAlarm", "GivenUpWebhooksAlarm");
+        // every step DLQ is consumed by the dead-letter function, so its invocations are the signal
+        for (Map<String, Object> q : List.of(props(resources(QUEUE).get("ControlStepQueue")), props(resources(QUEUE).get("ModelStepQueue")),
+                props(resources(QUEUE).get("ServiceStepQueue")))) {
+            String dlq = (String) ((List<?>) ((Map<?, ?>) ((Map<?, ?>) q.get("RedrivePolicy")).get("deadLetterTargetArn")).get("Fn::GetAtt")).get(0);
+            assertThat(eventQueues("DeadLetterFunction")).contains(dlq);
+        }
+        Map<String, Object> steps = props(alarms.get("DeadLetteredStepsAlarm"));
+        assertThat(steps).containsEntry("Namespace", "AWS/Lambda").containsEntry("MetricName", "Invocations");
+        assertThat(steps.get("Dimensions")).isEqualTo(List.of(Map.of("Name", "FunctionName", "Value", Map.of("Ref", "DeadLetterFunction"))));
+        Map<String, Object> webhooks = props(alarms.get("GivenUpWebhooksAlarm"));
+        assertThat(webhooks).containsEntry("Namespace", "AWS/SQS").containsEntry("MetricName", "ApproximateNumberOfMessagesVisible");
+        assertThat(webhooks.get("Dimensions")).isEqualTo(List.of(Map.of("Name", "QueueName",
+                "Value", Map.of("Fn::GetAtt", List.of("WebhookDeadLetterQueue", "QueueName")))));
+        // nothing consumes the webhook DLQ, so its depth is the signal
+        assertThat(resources(FUNCTION).keySet()).allSatisfy(f -> assertThat(eventQueues(f)).doesNotContain("WebhookDeadLetterQueue"));
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> conditions = (Map<String, Object>) template.get("Conditions");
+        assertThat(conditions.get("NotifyAlarms")).isEqualTo(Map.of("Fn::Not", List.of(Map.of("Fn::Equals",
+                List.of(Map.of("Ref", "AlarmTopicArn"), "")))));
+        for (Map<String, Object> alarm : List.of(steps, webhooks)) {
+            assertThat(alarm).containsEntry("Threshold", 0).containsEntry("ComparisonOperator", "GreaterThanThreshold")
+                    .containsEntry("TreatMissingData", "notBreaching");
+            assertThat(alarm.get("AlarmActions")).isEqualTo(Map.of("Fn::If", List.of("NotifyAlarms",
+                    List.of(Map.of("Ref", "AlarmTopicArn")), Map.of("Ref", "AWS::NoValue"))));
+        }
+    }
+
+    /** The queues a function's SQS events read, by resource name. */
+    @SuppressWarnings("unchecked")
+    private List<String> eventQueues(String function) {
+        Map<String, Object> events = (Map<String, Object>) props(resources(FUNCTION).get(function)).getOrDefault("Events", Map.of());
+        return events.values().stream().map(e -> (Map<String, Object>) e).filter(e -> "SQS".equals(e.get("Type")))
+                .map(e -> (String) ((List<?>) ((Map<?, ?>) ((Map<?, ?>) e.get("Properties")).get("Queue")).get("Fn::GetAtt")).get(0))
+                .toList();
+    }
+
     // --- bucket ----------------------------------------------------------------------------------
 
     @Test
