@@ -9,13 +9,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.api.Api;
 import io.visionflow.api.ApiRequest;
 import io.visionflow.api.ApiResponse;
+import io.visionflow.api.Envelope;
 import io.visionflow.api.WebFiles;
 import io.visionflow.telemetry.JsonLogFormatter;
 import org.crac.Core;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -28,6 +31,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * The API function: an API Gateway HTTP API (payload 2.0) event in, the shared {@link Api}'s answer
@@ -83,12 +87,64 @@ public final class ApiHandler implements RequestStreamHandler {
         try {
             Optional<ApiResponse> page = WEB.respond(api.get(), request.method(), request.path());
             if (page.isPresent()) {
-                return toEvent(page.get());
+                return toEvent(page.get(), acceptsGzip(request.header("accept-encoding").orElse("")));
             }
         } catch (IOException e) {
             // a file that cannot be read is no file: the API answers the path
         }
-        return toEvent(api.get().handle(request, requestId));
+        ApiResponse response = api.get().handle(request, requestId);
+        return toEvent(response, acceptsGzip(request.header("accept-encoding").orElse("")));
+    }
+
+    /** Lambda returns at most 6 MB to API Gateway; the margin is for the event's own fields. */
+    static final int MAX_EVENT_BODY = 6 * 1024 * 1024 - 64 * 1024;
+    /** Below this, compressing costs more time than the bytes it saves. */
+    static final int GZIP_ABOVE = 256 * 1024;
+
+    /** Whether {@code Accept-Encoding} takes gzip (named with no {@code q=0}). */
+    static boolean acceptsGzip(String acceptEncoding) {
+        for (String coding : acceptEncoding.toLowerCase(Locale.ROOT).split(",")) {
+            String[] parts = coding.trim().split(";");
+            if (parts[0].trim().equals("gzip")) {
+                return parts.length < 2 || !parts[1].replace(" ", "").matches("q=0(\\.0*)?");
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The response as an event: gzipped when it is large and the client takes gzip (a request of
+     * 1000 records answers megabytes of JSON, a tenth of it compressed), and an error that says what
+     * to do when it is still over what Lambda can return.
+     */
+    static ObjectNode toEvent(ApiResponse response, boolean gzip) {
+        boolean encoded = response.headers().keySet().stream().anyMatch(h -> h.equalsIgnoreCase("content-encoding"));
+        if (gzip && !encoded && response.body().length > GZIP_ABOVE) {
+            Map<String, String> headers = new LinkedHashMap<>(response.headers());
+            headers.put("Content-Encoding", "gzip");
+            headers.put("Vary", "Accept-Encoding");
+            response = new ApiResponse(response.status(), headers, gzip(response.body()));
+        }
+        ObjectNode event = toEvent(response);
+        if (event.path("body").asText().length() <= MAX_EVENT_BODY) {
+            return event;
+        }
+        String requestId = response.headers().get("X-Request-Id");
+        return toEvent(ApiResponse.json(500, Envelope.error(500, "the answer is " + response.body().length + " bytes"
+                + (gzip ? " compressed" : "") + ", more than a Lambda function can return (6 MB)"
+                + (gzip ? "; ask for fewer records at a time, or take the results from the request's webhook"
+                : "; send Accept-Encoding: gzip to get it compressed, or take the results from the request's webhook"),
+                requestId, List.of()), requestId));
+    }
+
+    private static byte[] gzip(byte[] bytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length / 8);
+        try (GZIPOutputStream z = new GZIPOutputStream(out)) {
+            z.write(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("compressing in memory", e);
+        }
+        return out.toByteArray();
     }
 
     static ApiRequest toRequest(JsonNode event) {
@@ -156,7 +212,8 @@ public final class ApiHandler implements RequestStreamHandler {
         String type = response.headers().entrySet().stream()
                 .filter(e -> e.getKey().equalsIgnoreCase("content-type"))
                 .map(Map.Entry::getValue).findFirst().orElse("application/json");
-        boolean text = isText(type);
+        // an encoded body (gzip) is bytes, whatever its type
+        boolean text = isText(type) && response.headers().keySet().stream().noneMatch(h -> h.equalsIgnoreCase("content-encoding"));
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         out.put("statusCode", response.status());
         ObjectNode headers = out.putObject("headers");

@@ -88,6 +88,61 @@ class ApiHandlerTest {
     }
 
     @Test
+    void gzipIsTakenWhenNamedWithoutAZeroWeight() {
+        assertThat(ApiHandler.acceptsGzip("gzip, deflate, br")).isTrue(); // Python requests, curl --compressed
+        assertThat(ApiHandler.acceptsGzip("deflate, GZIP;q=0.5")).isTrue();
+        assertThat(ApiHandler.acceptsGzip("gzip;q=0")).isFalse();
+        assertThat(ApiHandler.acceptsGzip("gzip; q=0.000")).isFalse();
+        assertThat(ApiHandler.acceptsGzip("x-gzip, deflate")).isFalse();
+        assertThat(ApiHandler.acceptsGzip("")).isFalse();
+    }
+
+    /** A JSON answer of {@code records} records of {@code size} bytes each, as a large async request's. */
+    private static ApiResponse answer(int records, int size) {
+        StringBuilder json = new StringBuilder("{\"records\": [");
+        for (int i = 0; i < records; i++) {
+            json.append(i == 0 ? "" : ",").append("{\"_id\": \"").append(i).append("\", \"note\": \"")
+                    .append(Integer.toString(i, 36).repeat(size / 4)).append("\"}");
+        }
+        return new ApiResponse(200, Map.of("Content-Type", "application/json", "X-Request-Id", "r1"),
+                json.append("]}").toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aLargeAnswerIsGzippedForAClientThatTakesIt() throws Exception {
+        ApiResponse large = answer(1000, 2000);
+        var zipped = ApiHandler.toEvent(large, true);
+        assertThat(zipped.get("statusCode").asInt()).isEqualTo(200);
+        assertThat(zipped.get("isBase64Encoded").asBoolean()).isTrue();
+        assertThat(zipped.at("/headers/Content-Encoding").asText()).isEqualTo("gzip");
+        assertThat(zipped.at("/headers/Vary").asText()).isEqualTo("Accept-Encoding");
+        assertThat(zipped.at("/headers/X-Request-Id").asText()).isEqualTo("r1");
+        byte[] sent = Base64.getDecoder().decode(zipped.get("body").asText());
+        assertThat(sent.length).isLessThan(large.body().length / 4);
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(sent))) {
+            assertThat(in.readAllBytes()).isEqualTo(large.body());
+        }
+        // a client that does not take gzip gets the same answer as text; a small answer is never compressed
+        var plain = ApiHandler.toEvent(large, false);
+        assertThat(plain.get("isBase64Encoded").asBoolean()).isFalse();
+        assertThat(plain.get("body").asText().getBytes(StandardCharsets.UTF_8)).isEqualTo(large.body());
+        assertThat(plain.path("headers").has("Content-Encoding")).isFalse();
+        assertThat(ApiHandler.toEvent(answer(3, 100), true).path("headers").has("Content-Encoding")).isFalse();
+    }
+
+    @Test
+    void anAnswerLambdaCannotReturnBecomesAnErrorThatSaysWhatToDo() {
+        // 9 MB of JSON: over Lambda's 6 MB as text, a fraction of it gzipped
+        ApiResponse huge = answer(2000, 8000);
+        assertThat(huge.body().length).isGreaterThan(ApiHandler.MAX_EVENT_BODY);
+        assertThat(ApiHandler.toEvent(huge, true).get("statusCode").asInt()).isEqualTo(200);
+        var refused = ApiHandler.toEvent(huge, false);
+        assertThat(refused.get("statusCode").asInt()).isEqualTo(500);
+        assertThat(refused.get("body").asText()).contains("Accept-Encoding: gzip").contains("webhook").contains("6 MB");
+        assertThat(refused.at("/headers/X-Request-Id").asText()).isEqualTo("r1");
+    }
+
+    @Test
     void onnxTasksAreRefusedWithTheReason() {
         var onnx = new Task("t1", "garment", TaskKind.CLASSIFICATION, List.of(), new OnnxBackend("m1", null, null));
         assertThatThrownBy(() -> new HttpOnlyRunners().runnerFor(onnx))
