@@ -21,7 +21,8 @@ import java.util.function.Supplier;
  * ({@link Warmup}), at SnapStart's checkpoint, or else on the first event; and kept for warm ones.
  */
 abstract class StepQueueHandler implements RequestStreamHandler {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // made on the first event: at class initialisation it would hold up the warm-up by a tenth of a second
+    private final Supplier<ObjectMapper> json = Lazy.of(ObjectMapper::new);
     private final Supplier<Api> api;
     // org.crac holds resources weakly: the handler keeps its own alive
     Priming.ApiResource priming;
@@ -47,7 +48,8 @@ abstract class StepQueueHandler implements RequestStreamHandler {
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        JSON.writeValue(output, handle(JSON.readTree(input), api.get()));
+        ObjectMapper json = this.json.get();
+        json.writeValue(output, handle(json.readTree(input), api.get()));
     }
 
     /** The event's records to the engine; the records to deliver again. */

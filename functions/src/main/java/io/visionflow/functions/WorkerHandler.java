@@ -21,7 +21,8 @@ import java.util.function.Supplier;
  * kept for the warm ones with its model sessions; so is the engine of step messages when queues are named.
  */
 abstract class WorkerHandler implements RequestStreamHandler {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // made on the first event: at class initialisation it would hold up the warm-up by a tenth of a second
+    private final Supplier<ObjectMapper> json = Lazy.of(ObjectMapper::new);
     private final Supplier<StepWorker> worker;
     private final Supplier<Optional<Api>> steps;
 
@@ -45,7 +46,8 @@ abstract class WorkerHandler implements RequestStreamHandler {
             Api api = steps.get().orElseThrow(() -> new IllegalStateException("an SQS event, but this worker handles "
                     + "no step messages: environment variables " + StepsEnvironment.CONTROL_QUEUE_URL + " and "
                     + ApiEnvironment.TABLE_PREFIX + " must be set"));
-            JSON.writeValue(output, SqsEvents.steps(JSON.readTree(bytes), api.requests()::handle));
+            ObjectMapper json = this.json.get();
+            json.writeValue(output, SqsEvents.steps(json.readTree(bytes), api.requests()::handle));
             return;
         }
         output.write(worker.get().handle(bytes));
