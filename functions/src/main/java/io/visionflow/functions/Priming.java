@@ -82,7 +82,7 @@ final class Priming {
 
         /**
          * The rehearsals, in parts that may run at once: the Api's own requests; its tables and
-         * queues behind TLS; the JDK HTTP client (http tasks, webhooks), S3 and the worker functions.
+         * queues behind TLS; the outbound HTTP client (http tasks, webhooks), S3 and the worker functions.
          */
         List<Runnable> parts() {
             Map<String, String> env = System.getenv();
@@ -125,13 +125,14 @@ final class Priming {
 
         /**
          * The rehearsals, in parts that may run at once: the worker's (with ONNX Runtime); S3's
-         * behind TLS; and, when it takes step messages, its engine's with the tables and queues.
+         * behind TLS and the outbound HTTP client (http tasks); and, when it takes step messages, its engine's with the tables and queues.
          */
         List<Runnable> parts() {
             Map<String, String> env = System.getenv();
             return List.of(() -> prime(worker.get()), () -> {
                 primeTls();
                 primeBlobs(env);
+                primeHttpClient();
             }, () -> steps.get().ifPresent(api -> {
                 prime(api);
                 primeTables(env);
@@ -199,11 +200,40 @@ final class Priming {
         }
     }
 
-    /** A JDK HTTP client and a request, built and closed, as http tasks and webhooks use them. Connects nowhere. */
+    /**
+     * One request of the outbound client (http tasks, {@code _url} images, webhooks) to a server on
+     * loopback that this method runs: loads and links the whole path, connection pool, request
+     * writer and response parser included. Connects nowhere else.
+     */
     static void primeHttpClient() {
-        java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(1)).build().close();
-        java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://priming.invalid/"))
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[1])).build();
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             io.visionflow.net.OutboundHttp http = io.visionflow.net.OutboundHttp.create(
+                     io.visionflow.net.OutboundPolicy.publicAnd(io.visionflow.net.AddressClassifier.Kind.LOOPBACK))) {
+            Thread.ofVirtual().name("priming-http").start(() -> {
+                try (java.net.Socket s = server.accept()) {
+                    var in = s.getInputStream();
+                    // the head ends with a blank line, then the 2-byte body
+                    for (int matched = 0, c; matched < 4 && (c = in.read()) >= 0; ) {
+                        matched = c == (matched % 2 == 0 ? '\r' : '\n') ? matched + 1 : c == '\r' ? 1 : 0;
+                    }
+                    in.readNBytes(2);
+                    s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+                            .getBytes(StandardCharsets.US_ASCII));
+                } catch (java.io.IOException e) {
+                    // the client side reports it
+                }
+            });
+            var response = http.send(io.visionflow.net.OutboundHttp.Request.post(
+                            java.net.URI.create("http://127.0.0.1:" + server.getLocalPort() + "/priming"),
+                            Map.of("Content-Type", "application/json"), "{}".getBytes(StandardCharsets.US_ASCII)),
+                    java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(5),
+                    io.visionflow.net.OutboundHttp.BodyLimit.upTo(1024));
+            if (response.status() != 200) {
+                throw new IllegalStateException("priming request answered " + response.status());
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("priming request failed: " + e.getMessage(), e);
+        }
     }
 
     /**

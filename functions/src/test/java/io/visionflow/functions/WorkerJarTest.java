@@ -64,7 +64,7 @@ class WorkerJarTest {
                                 "software/amazon/awssdk/services/sqs/DefaultSqsClient.class",
                                 "io/visionflow/store/dynamodb/DynamoAsyncState.class")
                         .noneMatch(n -> n.startsWith("software/amazon/awssdk/services/lambda/"))
-                        .noneMatch(n -> n.startsWith("org/apache/hc/"));
+                        .noneMatch(n -> n.startsWith("org/apache/hc/client5/") || n.startsWith("org/apache/hc/core5/reactor/"));
             }
             System.out.printf("worker jar %s: %d bytes%n", jar(arch[0]).getFileName(), Files.size(jar(arch[0])));
         }

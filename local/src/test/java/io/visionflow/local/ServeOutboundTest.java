@@ -1,5 +1,6 @@
 package io.visionflow.local;
 
+import io.visionflow.net.OriginFormOnly;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.visionflow.net.OutboundPolicy;
@@ -31,7 +32,7 @@ class ServeOutboundTest {
     static void start() throws Exception {
         byte[] jpeg = TestServer.sample("astronaut.jpg");
         images = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        images.createContext("/astronaut.jpg", exchange -> {
+        OriginFormOnly.context(images, "/astronaut.jpg", exchange -> {
             exchange.getResponseHeaders().set("Content-Type", "image/jpeg");
             exchange.sendResponseHeaders(200, jpeg.length);
             exchange.getResponseBody().write(jpeg);

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * kinds stay refused.
  *
  * <p>A name is resolved once, every address it resolves to is checked, and the caller connects to
- * the checked address ({@link PinnedClient}), so DNS cannot answer differently between the check and
+ * the checked address ({@link OutboundHttp}), so DNS cannot answer differently between the check and
  * the connection.
  */
 public final class OutboundPolicy {

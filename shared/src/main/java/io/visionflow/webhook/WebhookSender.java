@@ -1,22 +1,20 @@
 package io.visionflow.webhook;
 
 import io.visionflow.image.ImageException;
+import io.visionflow.net.OutboundHttp;
 import io.visionflow.net.OutboundPolicy;
-import io.visionflow.net.PinnedClient;
 import io.visionflow.net.RefusedAddressException;
 
-import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,7 +27,7 @@ import java.util.random.RandomGenerator;
  * answered 5xx, 408 or 429 are retried with exponential backoff and full jitter; any other answer
  * is final. Every attempt resolves the endpoint anew, checks it with the {@link OutboundPolicy} (the
  * same rules as {@code _url} fetching, since DNS may have changed since the request was accepted)
- * and connects only to the checked address ({@link PinnedClient}). Redirects are not followed: a
+ * and connects only to the checked address ({@link OutboundHttp}). Redirects are not followed: a
  * receiver that moves must be configured anew, and following one would carry the signed body to
  * wherever it points.
  *
@@ -91,7 +89,7 @@ public final class WebhookSender implements AutoCloseable {
     }
 
     private final Options options;
-    private final OutboundPolicy policy;
+    private final OutboundHttp http;
     private final Clock clock;
     private final RandomGenerator random;
     private final ScheduledExecutorService timer;
@@ -102,7 +100,7 @@ public final class WebhookSender implements AutoCloseable {
 
     public WebhookSender(Options options, OutboundPolicy policy, Clock clock, RandomGenerator random) {
         this.options = options;
-        this.policy = policy;
+        this.http = OutboundHttp.create(policy);
         this.clock = clock;
         this.random = random;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -171,76 +169,74 @@ public final class WebhookSender implements AutoCloseable {
         if (n < 1) {
             throw new IllegalArgumentException("attempts count from 1, not " + n);
         }
-        HttpRequest request;
-        PinnedClient pinned;
+        OutboundHttp.Request request;
         try {
             request = request(d);
-            pinned = PinnedClient.open(d.endpoint(), policy, PinnedClient.Options.of(options.connectTimeout()));
-        } catch (RefusedAddressException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(new Outcome.GiveUp(0, "refused: " + e.getMessage()));
-        } catch (IOException e) {
-            // unknown host: DNS may come back
-            return CompletableFuture.completedFuture(retryable(n, 0, "failed: " + e, null));
         }
-        return pinned.client().sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                .orTimeout(options.totalTimeout().toMillis(), TimeUnit.MILLISECONDS) // also bounds a slow body
-                .handle((response, failure) -> {
-                    pinned.close();
-                    if (failure == null && response.statusCode() / 100 == 2) {
-                        return new Outcome.Delivered(response.statusCode());
-                    }
-                    int status = failure == null ? response.statusCode() : 0;
-                    String error = failure == null ? "answered HTTP " + status : describe(failure);
-                    boolean retryable = failure != null || status >= 500 || status == 408 || status == 429;
-                    return retryable ? retryable(n, status, error, failure == null ? response : null)
-                            : new Outcome.GiveUp(status, error);
-                });
+        // the client blocks: each attempt on its own virtual thread, so waiting holds no platform thread
+        return CompletableFuture.supplyAsync(() -> {
+            OutboundHttp.Response response;
+            try {
+                response = http.send(request, options.connectTimeout(), options.totalTimeout(), OutboundHttp.BodyLimit.none());
+            } catch (OutboundHttp.Failure f) {
+                return switch (f.kind()) {
+                    case REFUSED -> new Outcome.GiveUp(0, "refused: " + f.getMessage());
+                    // an unknown host may come back: DNS may be failing for a moment
+                    case TIMEOUT, CONNECT_TIMEOUT -> retryable(n, 0, "timed out: " + f.getMessage(), null);
+                    default -> retryable(n, 0, "failed: " + f.getMessage(), null);
+                };
+            } catch (InterruptedIOException e) {
+                return retryable(n, 0, "failed: interrupted", null);
+            }
+            int status = response.status();
+            if (status / 100 == 2) {
+                return new Outcome.Delivered(status);
+            }
+            String error = "answered HTTP " + status;
+            return status >= 500 || status == 408 || status == 429 ? retryable(n, status, error, response.headers())
+                    : new Outcome.GiveUp(status, error);
+        }, ATTEMPTS);
     }
 
+    private static final ExecutorService ATTEMPTS = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("webhook-attempt-", 0).factory());
+
     /** What a retryable failure of attempt {@code n} leads to: a retry after the backoff, or exhausted after the last. */
-    Outcome retryable(int n, int status, String error, HttpResponse<?> response) {
+    Outcome retryable(int n, int status, String error, OutboundHttp.Headers headers) {
         if (n >= options.maxAttempts()) {
             return new Outcome.Exhausted(status, error);
         }
-        return new Outcome.Retry(Duration.ofMillis(backoffMillis(n, response)), status, error);
+        return new Outcome.Retry(Duration.ofMillis(backoffMillis(n, headers)), status, error);
     }
 
-    private HttpRequest request(Delivery d) {
+    private OutboundHttp.Request request(Delivery d) {
         String timestamp = Long.toString(clock.instant().getEpochSecond());
-        Map<String, String> headers = new LinkedHashMap<>(d.headers());
-        HttpRequest.Builder b = HttpRequest.newBuilder(d.endpoint())
-                .timeout(options.totalTimeout())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(d.body()));
-        headers.forEach(b::header);
-        // ours last, set not added, so a user header can never stand in for them
-        b.setHeader("Content-Type", "application/json");
-        b.setHeader("User-Agent", options.userAgent());
-        b.setHeader(Webhook.TIMESTAMP_HEADER, timestamp);
-        b.setHeader(Webhook.SIGNATURE_HEADER, Webhook.sign(d.secret(), timestamp, d.body()));
-        return b.build();
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        headers.putAll(d.headers());
+        // ours last, replacing any of the same name, so a user header can never stand in for them
+        headers.put("Content-Type", "application/json");
+        headers.put("User-Agent", options.userAgent());
+        headers.put(Webhook.TIMESTAMP_HEADER, timestamp);
+        headers.put(Webhook.SIGNATURE_HEADER, Webhook.sign(d.secret(), timestamp, d.body()));
+        return OutboundHttp.Request.post(d.endpoint(), headers, d.body());
     }
 
     /** Full jitter: uniform in [0, min(max, base * 2^(n-1))], but never sooner than a Retry-After in seconds. */
-    long backoffMillis(int n, HttpResponse<?> response) {
+    long backoffMillis(int n, OutboundHttp.Headers headers) {
         long cap = Math.min(options.maxDelay().toMillis(),
                 options.baseDelay().toMillis() * (1L << Math.min(n - 1, 30)));
         long delay = cap <= 0 ? 0 : random.nextLong(cap + 1);
-        if (response != null) {
+        if (headers != null) {
             try {
-                long after = response.headers().firstValue("retry-after").map(Long::parseLong).orElse(0L);
+                long after = headers.first("retry-after").map(v -> Long.parseLong(v.strip())).orElse(0L);
                 delay = Math.max(delay, Math.min(after * 1000, options.maxDelay().toMillis()));
             } catch (NumberFormatException e) {
                 // an HTTP date: rare from webhook receivers, the jittered delay will do
             }
         }
         return delay;
-    }
-
-    private static String describe(Throwable failure) {
-        Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        String kind = t instanceof java.util.concurrent.TimeoutException || t instanceof java.net.http.HttpTimeoutException
-                ? "timed out" : "failed";
-        return kind + ": " + t.getClass().getSimpleName() + (t.getMessage() == null ? "" : " " + t.getMessage());
     }
 
     private static void finish(Delivery d, CompletableFuture<Result> done, Result result) {
@@ -254,5 +250,6 @@ public final class WebhookSender implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        http.close();
     }
 }

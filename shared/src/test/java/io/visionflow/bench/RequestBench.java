@@ -1,5 +1,6 @@
 package io.visionflow.bench;
 
+import io.visionflow.net.OriginFormOnly;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -125,7 +126,7 @@ final class RequestBench {
         Map<String, CompletableFuture<Long>> arrivals = new ConcurrentHashMap<>();
         HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         receiver.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        receiver.createContext("/", exchange -> {
+        OriginFormOnly.context(receiver, "/", exchange -> {
             long at = System.nanoTime();
             JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
             exchange.sendResponseHeaders(200, -1);

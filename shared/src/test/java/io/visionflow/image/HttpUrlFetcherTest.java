@@ -1,5 +1,6 @@
 package io.visionflow.image;
 
+import io.visionflow.net.OriginFormOnly;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
@@ -44,7 +45,7 @@ class HttpUrlFetcherTest {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         executor = Executors.newCachedThreadPool();
         server.setExecutor(executor);
-        server.createContext("/", exchange -> {
+        OriginFormOnly.context(server, "/", exchange -> {
             requested.add(exchange.getRequestURI().getPath());
             exchange.sendResponseHeaders(404, -1);
             exchange.close();
@@ -117,7 +118,7 @@ class HttpUrlFetcherTest {
     }
 
     private void handle(String path, HttpHandler handler) {
-        server.createContext(path, exchange -> {
+        OriginFormOnly.context(server, path, exchange -> {
             requested.add(exchange.getRequestURI().getPath());
             try (exchange) {
                 handler.handle(exchange);

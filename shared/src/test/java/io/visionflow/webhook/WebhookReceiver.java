@@ -1,5 +1,6 @@
 package io.visionflow.webhook;
 
+import io.visionflow.net.OriginFormOnly;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpServer;
 
@@ -46,7 +47,7 @@ public final class WebhookReceiver implements AutoCloseable {
     public WebhookReceiver(Answer answer, Map<String, String> headers) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newCachedThreadPool());
-        server.createContext("/", exchange -> {
+        OriginFormOnly.context(server, "/", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
             Received request = new Received(exchange.getRequestURI().getPath(), exchange.getRequestHeaders(), body);
             int n;

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.net.OutboundHttp;
 import io.visionflow.net.OutboundPolicy;
-import io.visionflow.net.PinnedClient;
 import io.visionflow.net.RefusedAddressException;
 import io.visionflow.task.Box;
 import io.visionflow.task.Classification;
@@ -23,16 +23,9 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.InetAddress;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,11 +38,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -59,7 +47,7 @@ import javax.imageio.stream.ImageOutputStream;
 /**
  * Runs a task whose backend is a remote model server ({@link HttpBackend}) speaking the
  * classify/detect wire format of DESIGN sections 1 and 3: {@code POST url} with
- * {@code {"records": [{"_base64": <image>}], "task"?: <remote task id>}} (detection also sends
+ * {@code {"records": [{"_base64": <image>}], "task_id"?: <remote task id>}} (detection also sends
  * {@code keep_prob}) and the backend's headers; the answer is read from the first record's
  * {@code best_label}/{@code labels} or {@code _objects}.
  *
@@ -69,9 +57,9 @@ import javax.imageio.stream.ImageOutputStream;
  * task's label ids; a name the local task does not know keeps its name and gets a {@code null} id.
  *
  * <p>The server's address must pass the {@link OutboundPolicy} of the settings: it is checked when the
- * runner is made and before every call, and connections go only to the checked address through a
- * {@link PinnedClient}, which is kept (with its open connections) while DNS keeps answering that
- * address. Redirects are not followed. Thread-safe; {@link #close()} releases the connections.
+ * runner is made and for every new connection, which goes only to the checked address
+ * ({@link OutboundHttp}). The runner keeps a pool of keep-alive connections to its server. Redirects
+ * are not followed. Thread-safe; {@link #close()} releases the connections.
  */
 public final class HttpTaskRunner implements TaskRunner {
 
@@ -144,9 +132,7 @@ public final class HttpTaskRunner implements TaskRunner {
     private final HttpBackend backend;
     private final URI uri;
     private final Settings settings;
-    private final PinnedClient.Options clientOptions;
-    private final Object lock = new Object();
-    private PinnedClient pinned; // guarded by lock
+    private final OutboundHttp http;
 
     /** A runner with {@link Settings#DEFAULTS}. */
     public HttpTaskRunner(Task task) {
@@ -166,62 +152,28 @@ public final class HttpTaskRunner implements TaskRunner {
         }
         this.backend = http;
         this.uri = parseUrl(http.url());
-        // No h2c upgrade on plain http: several model servers (uvicorn, some proxies) mishandle an
-        // upgrade request that carries a body. https still negotiates HTTP/2.
-        this.clientOptions = PinnedClient.Options.of(settings.connectTimeout()).withVersion(HttpClient.Version.HTTP_2);
         try {
             settings.policy().resolve(uri);
         } catch (RefusedAddressException e) {
             throw new IllegalArgumentException("http backend url " + where() + " is refused: " + e.getMessage(), e);
         } catch (UnknownHostException e) {
-            // checked again before every call
+            // checked again for every new connection
         }
-        // Fail at registration, not on every call: the builder rejects restricted names (Host,
-        // Content-Length, ...) and characters that are not allowed in headers.
-        HttpRequest.Builder probe = HttpRequest.newBuilder(uri);
-        for (Map.Entry<String, String> h : http.headers().entrySet()) {
+        // Fail at registration, not on every call: framing headers and control characters are refused.
+        http.headers().forEach((name, value) -> {
             try {
-                probe.setHeader(h.getKey(), h.getValue());
-            } catch (IllegalArgumentException | NullPointerException e) {
-                throw new IllegalArgumentException("header \"" + h.getKey() + "\" cannot be set on an http backend", e);
+                OutboundHttp.checkHeader(name, value);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("header \"" + name + "\" cannot be set on an http backend: "
+                        + e.getMessage(), e);
             }
-        }
-    }
-
-    /**
-     * The pinned client for this call: the server's name is resolved and checked every time, and the
-     * client of the previous call is kept while it is pinned to one of the addresses now checked.
-     */
-    private PinnedClient client() throws TaskException {
-        try {
-            List<InetAddress> checked = settings.policy().resolveAll(uri);
-            synchronized (lock) {
-                if (pinned == null || !checked.contains(pinned.address())) {
-                    PinnedClient previous = pinned;
-                    pinned = PinnedClient.open(uri, settings.policy(), clientOptions);
-                    if (previous != null) {
-                        previous.retire(settings.callTimeout());
-                    }
-                }
-                return pinned;
-            }
-        } catch (RefusedAddressException e) {
-            throw new TaskException(502, "remote model server " + where() + " is refused: " + e.getMessage(), e);
-        } catch (UnknownHostException e) {
-            throw new TaskException(502, "cannot reach remote model server " + where() + ": unknown host " + uri.getHost(), e);
-        } catch (IOException e) {
-            throw new TaskException(503, "cannot open a connection to remote model server " + where() + ": " + e.getMessage(), e);
-        }
+        });
+        this.http = new OutboundHttp(OutboundHttp.Settings.of(settings.policy()));
     }
 
     @Override
     public void close() {
-        synchronized (lock) {
-            if (pinned != null) {
-                pinned.close();
-                pinned = null;
-            }
-        }
+        http.close();
     }
 
     public Task task() {
@@ -308,16 +260,12 @@ public final class HttpTaskRunner implements TaskRunner {
 
     /** Sends one record and returns the first record of the answer, after every transport and status check. */
     private JsonNode call(BufferedImage image, Double keepProb) throws TaskException {
-        byte[] body = requestBody(image, keepProb);
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
-                .timeout(settings.callTimeout())
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        backend.headers().forEach(request::setHeader);
-
-        HttpResponse<byte[]> response = send(request.build());
-        int status = response.statusCode();
+        Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        headers.put("Content-Type", "application/json");
+        headers.put("Accept", "application/json");
+        headers.putAll(backend.headers());
+        OutboundHttp.Response response = send(OutboundHttp.Request.post(uri, headers, requestBody(image, keepProb)));
+        int status = response.status();
         if (status < 200 || status > 299) {
             throw new TaskException(502, "remote model server " + where() + " answered HTTP " + status
                     + remoteDetail(response.body()));
@@ -358,42 +306,33 @@ public final class HttpTaskRunner implements TaskRunner {
         return record;
     }
 
-    private HttpResponse<byte[]> send(HttpRequest request) throws TaskException {
-        long timeoutNanos = settings.callTimeout().toNanos();
-        PinnedClient client = client();
-        CompletableFuture<HttpResponse<byte[]>> future =
-                client.client().sendAsync(request, info -> new CappedBody(settings.maxResponseBytes(),
-                        info.headers().firstValueAsLong("Content-Length").orElse(-1)));
+    private OutboundHttp.Response send(OutboundHttp.Request request) throws TaskException {
+        OutboundHttp.Response response;
         try {
-            // request.timeout() only covers the wait for the response headers; a server that then
-            // trickles its body slowly is bounded here.
-            return future.get(timeoutNanos, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw timeout(e);
-        } catch (InterruptedException e) {
-            future.cancel(true);
+            response = http.send(request, settings.connectTimeout(), settings.callTimeout(),
+                    OutboundHttp.BodyLimit.upTo(settings.maxResponseBytes()));
+        } catch (InterruptedIOException e) {
             Thread.currentThread().interrupt();
             throw new TaskException(504, "call to remote model server " + where() + " was interrupted", e);
-        } catch (ExecutionException e) {
-            Throwable cause = client.connectFailure() != null ? client.connectFailure() : e.getCause();
-            if (cause instanceof HttpConnectTimeoutException || cause instanceof java.net.SocketTimeoutException) {
-                throw new TaskException(504, "connecting to remote model server " + where() + " timed out after "
-                        + settings.connectTimeout().toMillis() + " ms", cause);
-            }
-            if (cause instanceof HttpTimeoutException) {
-                throw timeout(cause);
-            }
-            TooLarge tooLarge = find(cause, TooLarge.class);
-            if (tooLarge != null) {
-                throw new TaskException(502, "remote model server " + where() + " answered more than "
-                        + settings.maxResponseBytes() + " bytes", cause);
-            }
-            if (find(cause, ConnectException.class) != null) {
-                throw new TaskException(502, "cannot reach remote model server " + where() + ": connection refused", cause);
-            }
-            throw new TaskException(502, "cannot reach remote model server " + where() + ": " + describe(cause), cause);
+        } catch (OutboundHttp.Failure f) {
+            throw switch (f.kind()) {
+                case REFUSED -> new TaskException(502, "remote model server " + where() + " is refused: " + f.getMessage(), f);
+                case UNKNOWN_HOST -> new TaskException(502, "cannot reach remote model server " + where()
+                        + ": unknown host " + uri.getHost(), f);
+                case CONNECT_TIMEOUT -> new TaskException(504, "connecting to remote model server " + where()
+                        + " timed out after " + settings.connectTimeout().toMillis() + " ms", f);
+                case CONNECT_REFUSED -> new TaskException(502, "cannot reach remote model server " + where()
+                        + ": connection refused", f);
+                case TIMEOUT -> timeout(f);
+                case TLS, FAILED -> new TaskException(502, "cannot reach remote model server " + where() + ": "
+                        + f.getMessage(), f);
+            };
         }
+        if (response.tooLarge()) {
+            throw new TaskException(502, "remote model server " + where() + " answered more than "
+                    + settings.maxResponseBytes() + " bytes");
+        }
+        return response;
     }
 
     private TaskException timeout(Throwable cause) {
@@ -406,7 +345,7 @@ public final class HttpTaskRunner implements TaskRunner {
         ArrayNode records = body.putArray("records");
         records.addObject().put("_base64", Base64.getEncoder().encodeToString(encode(image)));
         if (backend.task() != null) {
-            body.put("task", backend.task());
+            body.put("task_id", backend.task()); // Ximilar's name; Visionflow takes both
         }
         if (keepProb != null) {
             body.put("keep_prob", keepProb);
@@ -536,24 +475,6 @@ public final class HttpTaskRunner implements TaskRunner {
         return s.length() <= SNIPPET ? s : s.substring(0, SNIPPET) + "...";
     }
 
-    private static String describe(Throwable t) {
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String msg = root.getMessage();
-        return root.getClass().getSimpleName() + (msg == null ? "" : " " + msg);
-    }
-
-    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (type.isInstance(c)) {
-                return type.cast(c);
-            }
-        }
-        return null;
-    }
-
     private static URI parseUrl(String url) {
         URI u;
         try {
@@ -566,78 +487,5 @@ public final class HttpTaskRunner implements TaskRunner {
             throw new IllegalArgumentException("http backend url must be an absolute http or https URL: " + url);
         }
         return u;
-    }
-
-    private static final class TooLarge extends IOException {
-        TooLarge() {
-            super("response too large");
-        }
-    }
-
-    /** Collects the body but gives up (and drops the connection) as soon as it exceeds the cap. */
-    private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
-        private final long cap;
-        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-        private final List<ByteBuffer> parts = new ArrayList<>();
-        private Flow.Subscription subscription;
-        private long size;
-
-        CappedBody(long cap, long contentLength) {
-            this.cap = cap;
-            if (contentLength > cap) {
-                result.completeExceptionally(new TooLarge());
-            }
-        }
-
-        @Override
-        public CompletableFuture<byte[]> getBody() {
-            return result;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            subscription = s;
-            if (result.isDone()) {
-                s.cancel();
-            } else {
-                s.request(Long.MAX_VALUE);
-            }
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> items) {
-            if (result.isDone()) {
-                return;
-            }
-            for (ByteBuffer b : items) {
-                size += b.remaining();
-                parts.add(b);
-            }
-            if (size > cap) {
-                parts.clear();
-                subscription.cancel();
-                result.completeExceptionally(new TooLarge());
-            }
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            result.completeExceptionally(t);
-        }
-
-        @Override
-        public void onComplete() {
-            if (result.isDone()) {
-                return;
-            }
-            byte[] all = new byte[(int) size];
-            int at = 0;
-            for (ByteBuffer b : parts) {
-                int n = b.remaining();
-                b.get(all, at, n);
-                at += n;
-            }
-            result.complete(all);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.visionflow.task.http;
 
+import io.visionflow.net.OriginFormOnly;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -66,9 +67,9 @@ public final class FakeModelServer implements AutoCloseable {
             return values == null || values.isEmpty() ? null : values.get(0);
         }
 
-        /** The {@code task} field, or null. */
+        /** The {@code task_id} field (the remote task, under Ximilar's name), or null. */
         public String task() {
-            JsonNode t = json().get("task");
+            JsonNode t = json().get("task_id");
             return t == null || t.isNull() ? null : t.asText();
         }
 
@@ -125,7 +126,7 @@ public final class FakeModelServer implements AutoCloseable {
             ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
             server.setExecutor(executor);
             FakeModelServer fake = new FakeModelServer(server, executor);
-            server.createContext("/", fake::serve);
+            OriginFormOnly.context(server, "/", fake::serve);
             server.start();
             return fake;
         } catch (IOException e) {

@@ -130,7 +130,7 @@ class HttpTaskRunnerTest {
         try (HttpTaskRunner runner = classifier("/c")) {
             runner.classify(image(8, 8));
         }
-        assertThat(server.lastRequest("/c").json().has("task")).isFalse();
+        assertThat(server.lastRequest("/c").json().has("task_id")).isFalse();
     }
 
     @Test
@@ -415,8 +415,18 @@ class HttpTaskRunnerTest {
     }
 
     @Test
-    void theAddressIsCheckedBeforeEveryCallAndAChangedOneIsRefused() throws Exception {
-        server.classify("/c", Map.of("Truck", 0.9, "Car", 0.1));
+    void everyNewConnectionChecksTheAddressAgainAndAChangedOneIsRefused() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        server.handle("/c", request -> {
+            if (request.json().path("records").size() > 0 && server.calls("/c") > 2) {
+                try {
+                    release.await(); // the third call holds its connection until the test says
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return FakeModelServer.Answer.json(200, "{\"records\": [{\"best_label\": {\"name\": \"Truck\", \"prob\": 0.9}}]}");
+        });
         AtomicReference<String> dns = new AtomicReference<>("127.0.0.1");
         AtomicInteger lookups = new AtomicInteger();
         OutboundPolicy loopbackOnly = OutboundPolicy.publicAnd(AddressClassifier.Kind.LOOPBACK).withResolver(host -> {
@@ -429,10 +439,24 @@ class HttpTaskRunnerTest {
             assertThat(runner.classify(image(8, 8)).best().name()).isEqualTo("Truck");
             int before = lookups.get();
             dns.set("10.0.0.7"); // the name now points into a private network
+            // the kept connection was made to a checked address and goes on serving...
+            var kept = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return runner.classify(image(8, 8)).best().name();
+                } catch (TaskException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            while (server.calls("/c") < 3) {
+                Thread.sleep(5);
+            }
+            // ...while a second connection, needed now, is checked and refused before connecting
             assertTaskException(() -> runner.classify(image(8, 8)), 502, "is refused", "10.0.0.7", "private network");
             assertThat(lookups.get()).isGreaterThan(before);
+            release.countDown();
+            assertThat(kept.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("Truck");
         }
-        assertThat(server.calls("/c")).isEqualTo(2);
+        assertThat(server.calls("/c")).isEqualTo(3);
     }
 
     @Test
