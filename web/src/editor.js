@@ -167,13 +167,13 @@ function Node({ node, path, ctx, onDelete, onMove }) {
         ${node.mode === 'threshold' && html`<${Field} label="Threshold" field="threshold" type="number" step="0.05" min="0" max="1"
           value=${node.threshold} error=${errorOf('threshold')} onValue=${v => set('threshold', v)}/>`}`}
       ${node.type === 'object_selector' && html`
-        <${Field} label="Min probability" field="min_prob" type="number" step="0.05" min="0" max="1" value=${node.min_prob}
+        <${Field} label="Min probability to analyse" field="min_prob" type="number" step="0.05" min="0" max="1" value=${node.min_prob}
           error=${errorOf('min_prob')} onValue=${v => set('min_prob', v)}/>
-        <${Field} label="Min area (fraction of the image)" field="min_area" type="number" step="0.01" min="0" max="1" value=${node.min_area}
+        <${Field} label="Min area to analyse (fraction of the image)" field="min_area" type="number" step="0.01" min="0" max="1" value=${node.min_area}
           error=${errorOf('min_area')} onValue=${v => set('min_area', v)}/>
         <${Field} label="Padding (px)" field="padding" type="number" min="0" value=${node.padding}
           error=${errorOf('padding')} onValue=${v => set('padding', v)}/>
-        ${task && html`<fieldset class="labels" data-field="labels"><legend>Only objects labelled (none ticked: all)</legend>
+        ${task && html`<fieldset class="labels" data-field="labels"><legend>Analyse only objects labelled (none ticked: all)</legend>
           ${task.labels.map(l => html`<label class="check"><input type="checkbox" checked=${(node.labels || []).includes(l.name)}
             onChange=${e => set('labels', toggled(node.labels, l.name, e.target.checked))}/> ${l.name}</label>`)}
           ${errorOf('labels') && html`<span class="error">${errorOf('labels')}</span>`}</fieldset>`}`}
@@ -254,7 +254,7 @@ function Children({ node, path, task, ctx }) {
     return i < 0 ? `${path}.branches(${label})` : `${path}.branches[${i}].action`;
   };
   return html`<div class="children">
-    ${node.type === 'object_selector' && slot('On every object', `${path}.action`, node.action, a => { node.action = a; })}
+    ${node.type === 'object_selector' && slot('On every analysed object', `${path}.action`, node.action, a => { node.action = a; })}
     ${labels.length === 0 && html`<p class="hint">Pick a task to see its labels as branches.</p>`}
     ${labels.map(label => {
       const b = (node.branches || []).find(x => x.label === label);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.flow.Branch;
+import io.visionflow.flow.Detection;
 import io.visionflow.flow.ListAction;
 import io.visionflow.flow.ObjectSelector;
 import io.visionflow.image.ImageRef;
@@ -17,27 +18,34 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Detects objects (one credit), keeps those that pass {@code min_prob}, {@code min_area} and
- * {@code labels}, writes them, and runs {@code action} and the object's label branch on each crop.
- * The children write into their object of the list, so their results end up merged into it.
+ * Detects objects (one credit) and lists every one the detector returned, in its order, as a
+ * {@code detection} action would. Those that pass {@code min_prob}, {@code min_area} and
+ * {@code labels} are analysed: {@code action} and the object's label branch run on its crop (and
+ * are charged). The children write into their object of the list, so their results end up merged
+ * into it; an object not analysed stays a plain detection object.
  */
 final class ObjectSelectorStep implements Step<ObjectSelector> {
     @Override
     public StepOutcome run(ObjectSelector action, StepInput input, StepContext context) throws StepFailure {
         Task task = context.task(action.task(), TaskKind.DETECTION);
         ImageRef image = input.image();
-        List<DetectedObject> detected = context.detect(task, image, action.minProb());
+        double listed = listedProb(action);
+        List<DetectedObject> detected = context.detect(task, image, listed);
         double imageArea = (double) image.width() * image.height();
         ArrayNode list = Results.array();
         List<ChildStep> children = new ArrayList<>();
         for (DetectedObject o : detected) {
+            if (o.prob() < listed) {
+                continue;
+            }
             Box box = o.box().clip(image.width(), image.height());
+            // the index among every listed object, so the children's results land on their own
+            int index = list.size();
+            list.add(Results.object(new DetectedObject(o.id(), o.name(), o.prob(), box), input.frame(), input.original()));
             if (o.prob() < action.minProb() || box.area() < action.minArea() * imageArea
                     || (!action.labels().isEmpty() && !action.labels().contains(o.name()))) {
                 continue;
             }
-            int index = list.size();
-            list.add(Results.object(new DetectedObject(o.id(), o.name(), o.prob(), box), input.frame(), input.original()));
             Optional<Branch> branch = action.branch(o.name());
             if (action.action() == null && branch.isEmpty()) {
                 continue;
@@ -62,5 +70,14 @@ final class ObjectSelectorStep implements Step<ObjectSelector> {
         writes.set(action.outputField(), list);
         return new StepOutcome(writes, ListAction.Mode.PARALLEL, children,
                 List.of(new Charge(action.id(), task.id(), PriceTable.TASK_CALL)));
+    }
+
+    /**
+     * The probability down to which objects are listed: that of a {@code detection} action with its
+     * default {@code keep_prob}, so the list is what that action would answer on the same task; or
+     * {@code min_prob} when lower, so that no object the selector analyses is missing from the list.
+     */
+    static double listedProb(ObjectSelector action) {
+        return Math.min(Detection.DEFAULT_KEEP_PROB, action.minProb());
     }
 }

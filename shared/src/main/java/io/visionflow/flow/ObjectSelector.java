@@ -4,10 +4,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Detects objects (1 credit), keeps those over {@code minProb} and {@code minArea} (a fraction of
- * the image) whose label is in {@code labels} (all when empty), crops each with {@code padding}
- * pixels around it, and runs {@code action} and the branch of the object's label on every crop.
- * Results of those actions are merged into each object of {@code outputField}.
+ * Detects objects (1 credit) and lists them all in {@code outputField}; those over {@code minProb}
+ * and {@code minArea} (a fraction of the image) whose label is in {@code labels} (all when empty)
+ * are analysed: each is cropped with {@code padding} pixels around it, and {@code action} and the
+ * branch of the object's label run on the crop. Results of those actions are merged into the object.
  */
 public record ObjectSelector(String id, String task, String outputField, double minProb, double minArea,
                              List<String> labels, int padding, Action action, List<Branch> branches,

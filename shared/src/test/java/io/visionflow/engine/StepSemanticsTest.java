@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -243,11 +244,14 @@ class StepSemanticsTest {
     }
 
     @Test
-    void objectSelectorAnalysesEachSelectedCropAndMergesResultsIntoItsObject() {
+    void objectSelectorListsEveryObjectButAnalysesAndChargesOnlyTheSelectedOnes() {
+        // the detector reports blocks in raster order of their top-left pixel: the pale car comes
+        // first, so the results of the objects after it must land at their index in the whole list
         BufferedImage img = Pictures.blocks(400, 200,
+                new Color(200, 120, 120), 120, 2, 60, 40,    // pale car: prob 80/255 = 0.31, under min_prob 0.5
                 Color.RED, 10, 10, 100, 80,                  // big strong car
                 Color.BLUE, 200, 20, 120, 100,               // big truck
-                new Color(170, 110, 110), 150, 150, 60, 40,  // pale car: prob 60/255 < min_prob
+                new Color(170, 110, 110), 150, 150, 60, 40,  // paler car: prob 60/255 = 0.24, under what a detection lists
                 Color.RED, 360, 180, 8, 8);                  // tiny car: under min_area
         RunResult r = h.run("""
                 {"name": "n", "top_node": {"type": "object_selector", "id": "sel", "task": "blocks",
@@ -256,12 +260,17 @@ class StepSemanticsTest {
                  "branches": [
                    {"label": "Car", "action": {"type": "recognition", "id": "type", "task": "light", "output_field": "type"}},
                    {"label": "Truck", "action": {"type": "detection", "id": "size", "task": "blocks", "output_field": "parts"}}]}}""", img);
-        ObjectNode rec = r.records().get(0);
-        JsonNode vehicles = rec.get("vehicles");
-        assertThat(vehicles).hasSize(2);
-        JsonNode car = vehicles.findParents("name").stream().filter(o -> o.get("name").asText().equals("Car")).findFirst().orElseThrow();
-        JsonNode truck = vehicles.findParents("name").stream().filter(o -> o.get("name").asText().equals("Truck")).findFirst().orElseThrow();
-        assertThat(car.get("bound_box").toString()).isEqualTo("[10,10,110,90]");
+        JsonNode vehicles = r.records().get(0).get("vehicles");
+        assertThat(names(vehicles)).containsExactly("Car", "Car", "Truck", "Car");
+        assertThat(vehicles).extracting(o -> o.get("bound_box").toString())
+                .containsExactly("[120,2,180,42]", "[10,10,110,90]", "[200,20,320,120]", "[360,180,368,188]");
+        JsonNode pale = vehicles.get(0);
+        JsonNode car = vehicles.get(1);
+        JsonNode truck = vehicles.get(2);
+        JsonNode tiny = vehicles.get(3);
+        assertThat(pale.get("prob").asDouble()).isEqualTo(Results.round(80 / 255.0));
+        assertThat(fields(pale)).as("not analysed: a plain detection object").containsExactly("id", "name", "prob", "bound_box");
+        assertThat(fields(tiny)).as("not analysed: a plain detection object").containsExactly("id", "name", "prob", "bound_box");
         assertThat(car.at("/colour/best_label/name").asText()).as("the crop holds the red block").isEqualTo("red");
         assertThat(car.has("type")).isTrue();
         assertThat(car.has("parts")).isFalse();
@@ -269,9 +278,59 @@ class StepSemanticsTest {
         assertThat(truck.has("type")).isFalse();
         // the truck's own detection ran on the crop, and reports the box in the original image
         assertThat(truck.at("/parts/0/bound_box").toString()).isEqualTo("[200,20,320,120]");
-        // selector 1 + colour on 2 objects + type on the car + parts on the truck
+        // selector 1 + colour on 2 objects + type on the car + parts on the truck; the pale and the tiny car cost nothing
         assertThat(r.credits()).isEqualTo(1 + 2 + 1 + 1);
-        assertThat(r.creditsByAction()).containsEntry("sel", 1).containsEntry("col", 2).containsEntry("type", 1).containsEntry("size", 1);
+        assertThat(r.creditsByAction()).containsOnly(Map.entry("sel", 1), Map.entry("col", 2), Map.entry("type", 1),
+                Map.entry("size", 1));
+    }
+
+    @Test
+    void objectSelectorListsWhatADetectionListsAndItsLabelsOnlyChooseWhatIsAnalysed() {
+        BufferedImage img = Pictures.blocks(200, 100,
+                Color.RED, 10, 10, 60, 40,                  // a big car, but not a truck
+                new Color(120, 120, 200), 80, 10, 50, 40,   // a big pale truck: 80/255 = 0.31, under min_prob
+                new Color(110, 110, 170), 140, 10, 30, 20,  // a paler truck: 0.24, under what a detection lists
+                Color.BLUE, 10, 55, 40, 30);                // a big strong truck
+        RunResult r = h.run("""
+                {"name": "n", "top_node": {"type": "list", "actions": [
+                  {"type": "detection", "task": "blocks", "output_field": "found"},
+                  {"type": "object_selector", "task": "blocks", "output_field": "selected", "min_prob": 0.9,
+                   "min_area": 0.05, "labels": ["Truck"],
+                   "action": {"type": "recognition", "task": "colour", "output_field": "colour"}}]}}""", img);
+        ObjectNode rec = r.records().get(0);
+        assertThat(rec.get("found")).hasSize(3);
+        List<JsonNode> plain = new ArrayList<>();
+        for (JsonNode o : rec.get("selected")) {
+            ObjectNode copy = o.deepCopy();
+            copy.remove("colour");
+            plain.add(copy);
+        }
+        assertThat(plain).as("the selector's list, without sub-results").containsExactlyElementsOf(rec.get("found"));
+        // only the strong truck passes the labels, min_prob and min_area (1000 of the image's 20000 pixels)
+        assertThat(rec.get("selected")).extracting(o -> o.has("colour")).containsExactly(false, false, true);
+        assertThat(rec.at("/selected/2/colour/best_label/name").asText()).isEqualTo("blue");
+        assertThat(r.credits()).isEqualTo(1 + 1 + 1);
+    }
+
+    @Test
+    void objectSelectorUnderTheDetectionDefaultListsAndAnalysesDownToItsMinProb() {
+        BufferedImage img = Pictures.blocks(200, 100,
+                new Color(110, 110, 170), 10, 10, 30, 20,   // pale truck: 60/255 = 0.24
+                new Color(100, 100, 150), 60, 10, 30, 20,   // fainter truck: 50/255 = 0.196, under min_prob
+                Color.RED, 10, 50, 40, 30);
+        RunResult r = h.run("""
+                {"name": "n", "top_node": {"type": "list", "actions": [
+                  {"type": "detection", "task": "blocks", "output_field": "found"},
+                  {"type": "object_selector", "id": "sel", "task": "blocks", "output_field": "selected", "min_prob": 0.2,
+                   "action": {"type": "recognition", "id": "col", "task": "colour", "output_field": "colour"}}]}}""", img);
+        ObjectNode rec = r.records().get(0);
+        assertThat(names(rec.get("found"))).containsExactly("Car");
+        // the detector was asked with min_prob: the pale truck is listed and analysed, the fainter one is not listed
+        assertThat(names(rec.get("selected"))).containsExactly("Truck", "Car");
+        assertThat(rec.at("/selected/0/prob").asDouble()).isEqualTo(Results.round(60 / 255.0));
+        assertThat(rec.at("/selected/0/colour/best_label/name").asText()).isEqualTo("blue");
+        assertThat(rec.at("/selected/1/colour/best_label/name").asText()).isEqualTo("red");
+        assertThat(r.creditsByAction()).containsEntry("sel", 1).containsEntry("col", 2);
     }
 
     @Test
@@ -283,13 +342,15 @@ class StepSemanticsTest {
                  "labels": ["Truck"], "padding": 10,
                  "action": {"type": "detection", "task": "blocks", "output_field": "inner", "keep_prob": 0.5}}}""", img);
         JsonNode objects = r.records().get(0).get("_objects");
-        assertThat(objects).hasSize(1);
-        assertThat(objects.at("/0/name").asText()).isEqualTo("Truck");
+        assertThat(names(objects)).containsExactly("Car", "Truck");
+        assertThat(fields(objects.get(0))).as("the car is listed, not analysed").containsExactly("id", "name", "prob", "bound_box");
+        assertThat(objects.at("/0/bound_box").toString()).isEqualTo("[100,100,300,200]");
         // found at half size, reported in the 800x400 original
-        assertThat(objects.at("/0/bound_box").toString()).isEqualTo("[500,200,600,300]");
+        assertThat(objects.at("/1/bound_box").toString()).isEqualTo("[500,200,600,300]");
         // the padded crop shows the whole truck, and the inner box maps back to the same place
-        assertThat(objects.at("/0/inner/0/bound_box").toString()).isEqualTo("[500,200,600,300]");
+        assertThat(objects.at("/1/inner/0/bound_box").toString()).isEqualTo("[500,200,600,300]");
         assertThat(r.records().get(0).get("_width").asInt()).isEqualTo(800);
+        assertThat(r.credits()).isEqualTo(2);
     }
 
     @Test
@@ -351,6 +412,20 @@ class StepSemanticsTest {
                 {"name": "n", "top_node": {"type": "detection", "task": "lines"}}""", Pictures.plain(Color.WHITE, 10, 10));
         assertThat(r.records().get(0).at("/_objects/0/prob").asDouble()).isEqualTo(0.6);
         assertThat(r.records().get(0).at("/_objects/1/prob").asDouble()).isEqualTo(0.9);
+    }
+
+    /** The names of the objects of a list, in order (not those of their sub-results). */
+    static List<String> names(JsonNode objects) {
+        List<String> out = new ArrayList<>();
+        objects.forEach(o -> out.add(o.get("name").asText()));
+        return out;
+    }
+
+    /** The field names of a result object, in order. */
+    static List<String> fields(JsonNode o) {
+        List<String> out = new ArrayList<>();
+        o.fieldNames().forEachRemaining(out::add);
+        return out;
     }
 
     @Test

@@ -205,7 +205,7 @@ class UseCasesTest {
     }
 
     @Test
-    void vehiclesAnalyseEachSelectedCarAndTruck() throws Exception {
+    void vehiclesListEveryObjectAndAnalyseEachSelectedCarAndTruck() throws Exception {
         // 256x256 seen by the detector as a 64x64 grid: quadrants of 128 px, fine cells of 64 px
         BufferedImage street = Pictures.blocks(256, 256,
                 Color.RED, 0, 0, 128, 128,                      // a car filling the top-left quadrant
@@ -221,17 +221,21 @@ class UseCasesTest {
                    {"label": "Truck", "action": {"type": "recognition", "id": "size", "task": "truck_size", "output_field": "size"}}]}}""",
                 record(street));
         JsonNode vehicles = r.records().get(0).get("vehicles");
-        assertThat(vehicles).hasSize(2);
-        JsonNode car = find(vehicles, "Car");
-        JsonNode truck = find(vehicles, "Truck");
-        assertThat(car.get("bound_box").toString()).isEqualTo("[0,0,128,128]");
+        // every object the detector found, most probable first (the coarse rows of the grid before the fine ones)
+        assertThat(vehicles).extracting(o -> o.get("name").asText() + " " + o.get("bound_box"))
+                .containsExactly("Car [0,0,128,128]", "Truck [128,128,256,256]", "Car [128,0,192,64]", "Car [0,128,128,256]");
+        JsonNode car = vehicles.get(0);
+        JsonNode truck = vehicles.get(1);
         assertThat(car.get("prob").asDouble()).isGreaterThan(0.99);
         assertThat(car.at("/colour/best_label/name").asText()).isEqualTo("red");
         assertThat(car.has("type")).isTrue();
         assertThat(car.has("size")).isFalse();
-        assertThat(truck.get("bound_box").toString()).isEqualTo("[128,128,256,256]");
         assertThat(truck.at("/size/best_label/name").asText()).isEqualTo("small"); // pure blue is dark
         assertThat(truck.has("colour")).isFalse();
+        // listed as a detection lists them, with nothing merged in
+        assertThat(vehicles.get(2).size()).as("the small car").isEqualTo(4);
+        assertThat(vehicles.at("/3/prob").asDouble()).as("the pale car").isBetween(0.38, 0.40);
+        assertThat(vehicles.get(3).size()).as("the pale car").isEqualTo(4);
         // selector 1 + car colour and type 2 + truck size 1; the small and the pale car cost nothing
         assertThat(r.credits()).isEqualTo(4);
     }
@@ -452,15 +456,6 @@ class UseCasesTest {
         } finally {
             TASKS.put("lighting", removed);
         }
-    }
-
-    private static JsonNode find(JsonNode objects, String name) {
-        for (JsonNode o : objects) {
-            if (o.get("name").asText().equals(name)) {
-                return o;
-            }
-        }
-        throw new AssertionError("no " + name + " in " + objects);
     }
 
     private static int[] ints(JsonNode arr) {

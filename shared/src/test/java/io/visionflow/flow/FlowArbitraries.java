@@ -70,10 +70,12 @@ public record FlowArbitraries(String classifier, String label, String detector, 
                     return n;
                 });
         Arbitrary<ObjectNode> objects = Combinators.combine(field(), Arbitraries.doubles().between(0, 1),
-                Arbitraries.lazy(() -> action(depth + 1)), Arbitraries.integers().between(0, 20))
-                .as((field, minProb, a, padding) -> {
+                Arbitraries.lazy(() -> action(depth + 1)), Arbitraries.integers().between(0, 20),
+                Arbitraries.of(0.05, 0.1).optional())
+                .as((field, minProb, a, padding, minArea) -> {
                     ObjectNode n = node("object_selector").put("task", detector).put("output_field", field)
                             .put("min_prob", minProb).put("padding", padding);
+                    minArea.ifPresent(m -> n.put("min_area", m));
                     n.set("action", a);
                     return n;
                 });
