@@ -245,10 +245,9 @@ final class FlowsEndpoints {
         if (!f.valid()) {
             o.put("invalid_reason", f.invalidReason());
         }
+        // an integer or no key (the original size), never null: Ximilar clients convert it with int()
         if (def.hasNonNull("image_size")) {
             o.put("image_size", def.get("image_size").asInt());
-        } else {
-            o.putNull("image_size");
         }
         o.put("version", f.version());
         o.put("created", f.created().toString());
