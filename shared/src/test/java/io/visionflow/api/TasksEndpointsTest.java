@@ -66,6 +66,41 @@ class TasksEndpointsTest {
     }
 
     @Test
+    void productionVersionIsTheCurrentVersionAndSingleTaskCallsTakeTheClientsBody() {
+        String colour = h.classifier(TOKEN_A, meanColour, "colour", "red", "green", "blue");
+        JsonNode task = h.ok("GET", "/recognition/v2/task/" + colour, TOKEN_A, null);
+        assertThat(task.get("production_version").isInt()).isTrue();
+        assertThat(task.get("production_version").asInt()).isEqualTo(1);
+        String img = ApiHarness.record(ApiHarness.plain(Color.RED, 16, 16));
+        // what Ximilar's Task.classify posts: version null, store_images and workspace when it has them
+        JsonNode classified = h.ok("POST", "/recognition/v2/classify/", TOKEN_A, "{\"records\": [" + img + "], \"task_id\": \""
+                + colour + "\", \"version\": null, \"store_images\": true, \"workspace\": \"" + ApiHarness.A + "\"}");
+        assertThat(classified.at("/records/0/best_label/name").asText()).isEqualTo("red");
+        h.ok("POST", "/recognition/v2/classify", TOKEN_A, "{\"records\": [" + img + "], \"task_id\": \"" + colour + "\", \"version\": 1}");
+
+        // PATCH (the entity merged with the change) and PUT of a GET answer take production_version back
+        JsonNode patched = h.ok("PATCH", "/recognition/v2/task/" + colour, TOKEN_A, "{\"name\": \"colours\"}");
+        assertThat(patched.get("production_version").asInt()).isEqualTo(2);
+        assertThat(h.ok("PUT", "/recognition/v2/task/" + colour, TOKEN_A, patched.toString()).get("production_version").asInt())
+                .isEqualTo(3);
+
+        // another version is not kept: a conflict that names the current one, and nothing is charged
+        int before = h.ok("GET", "/account/v2/usage", TOKEN_A, null).get("total").asInt();
+        JsonNode stale = h.expect(409, "POST", "/recognition/v2/classify", TOKEN_A,
+                "{\"records\": [" + img + "], \"task_id\": \"" + colour + "\", \"version\": 1}");
+        assertThat(stale.at("/status/detail").asText()).contains("version 3");
+        assertThat(h.ok("GET", "/account/v2/usage", TOKEN_A, null).get("total").asInt()).isEqualTo(before);
+        for (String bad : List.of("\"3\"", "1.5", "0", "true")) {
+            JsonNode r = h.expect(400, "POST", "/recognition/v2/classify", TOKEN_A,
+                    "{\"records\": [" + img + "], \"task_id\": \"" + colour + "\", \"version\": " + bad + "}");
+            assertThat(r.at("/status/errors/0/path").asText()).as(bad).isEqualTo("version");
+        }
+        JsonNode flag = h.expect(400, "POST", "/recognition/v2/classify", TOKEN_A,
+                "{\"records\": [" + img + "], \"task_id\": \"" + colour + "\", \"store_images\": \"yes\"}");
+        assertThat(flag.at("/status/errors/0/path").asText()).isEqualTo("store_images");
+    }
+
+    @Test
     void httpBackendIsStoredAsGiven() {
         JsonNode task = h.expect(201, "POST", "/recognition/v2/task/", TOKEN_A, """
                 {"name": "remote", "labels": ["cat", "dog"], "backend": {"kind": "http", "url": "https://models.example/classify",
