@@ -42,6 +42,12 @@ final class Pages {
         return out;
     }
 
+    /** One page of a listing held in memory. */
+    static <T> Page<T> slice(List<T> all, int offset, int limit) {
+        int from = Math.min(offset, all.size());
+        return new Page<>(all.subList(from, Math.min(all.size(), from + limit)), all.size());
+    }
+
     static int intParam(Call call, String name, int fallback, int min, int max) {
         Optional<String> raw = call.request().param(name);
         if (raw.isEmpty()) {

@@ -101,6 +101,41 @@ class TasksEndpointsTest {
     }
 
     @Test
+    void labelsAreListedPerTaskPaginatedAndSearchable() {
+        String garment = h.classifier(TOKEN_A, brightness, "garment", "Pants", "Shirt");
+        String colour = h.classifier(TOKEN_A, meanColour, "colour", "red", "green", "blue");
+        String vehicles = h.expect(201, "POST", "/detection/v2/task/", TOKEN_A, """
+                {"name": "vehicles", "labels": ["Car", "Truck"], "backend": {"kind": "onnx", "model": "%s",
+                 "preprocessing": {"width": 64, "height": 64}, "output": {"decoder": "yolo", "objectness": true}}}"""
+                .formatted(h.uploadModel(TOKEN_A, ApiHarness.testModel("grid_detector.onnx")))).get("id").asText();
+
+        JsonNode task = h.ok("GET", "/recognition/v2/task/" + garment, TOKEN_A, null);
+        JsonNode ofGarment = h.ok("GET", "/recognition/v2/label/?task=" + garment, TOKEN_A, null);
+        assertThat(ofGarment.get("count").asInt()).isEqualTo(2);
+        for (int i = 0; i < 2; i++) {
+            assertThat(ofGarment.at("/results/" + i + "/id")).isEqualTo(task.at("/labels/" + i + "/id"));
+            assertThat(ofGarment.at("/results/" + i + "/name")).isEqualTo(task.at("/labels/" + i + "/name"));
+            assertThat(ofGarment.at("/results/" + i + "/task").asText()).isEqualTo(garment);
+        }
+        JsonNode all = h.ok("GET", "/recognition/v2/label?page_size=2", TOKEN_A, null);
+        assertThat(all.get("count").asInt()).isEqualTo(5);
+        assertThat(all.get("next").asText()).isEqualTo("/recognition/v2/label?page=2&page_size=2");
+        // the next page keeps the filters
+        JsonNode first = h.ok("GET", "/recognition/v2/label/?task=" + colour + "&page_size=1", TOKEN_A, null);
+        assertThat(first.get("next").asText()).isEqualTo("/recognition/v2/label/?page=2&page_size=1&task=" + colour);
+        assertThat(h.ok("GET", first.get("next").asText(), TOKEN_A, null).at("/results/0/name").asText()).isEqualTo("green");
+        JsonNode found = h.ok("GET", "/recognition/v2/label/?search=RE", TOKEN_A, null);
+        assertThat(found.findValuesAsText("name")).containsExactly("red", "green");
+
+        JsonNode boxes = h.ok("GET", "/detection/v2/label/?task=" + vehicles, TOKEN_A, null);
+        assertThat(boxes.findValuesAsText("name")).containsExactly("Car", "Truck");
+        assertThat(boxes.at("/results/0/color").asText()).matches("#[0-9A-F]{6}");
+        assertThat(h.ok("GET", "/recognition/v2/label/?task=" + vehicles, TOKEN_A, null).get("count").asInt()).isZero();
+        assertThat(h.ok("GET", "/detection/v2/label/?task=" + colour, TOKEN_A, null).get("count").asInt()).isZero();
+        assertThat(h.ok("GET", "/detection/v2/label/", TOKEN_B, null).get("count").asInt()).isZero();
+    }
+
+    @Test
     void httpBackendIsStoredAsGiven() {
         JsonNode task = h.expect(201, "POST", "/recognition/v2/task/", TOKEN_A, """
                 {"name": "remote", "labels": ["cat", "dog"], "backend": {"kind": "http", "url": "https://models.example/classify",
