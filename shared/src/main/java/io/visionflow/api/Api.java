@@ -161,6 +161,7 @@ public final class Api implements AutoCloseable {
                 config.asyncState != null ? config.asyncState : new MemoryAsyncState(), steps, here, config.clock);
         new RequestsEndpoints(this, requests).register(routes);
         new TasksEndpoints(this, flows).register(routes);
+        new LabelsEndpoints(this).register(routes);
         new ModelsEndpoints(this).register(routes);
         new UsageEndpoints(this).register(routes);
         new ImagesEndpoints(this).register(routes);

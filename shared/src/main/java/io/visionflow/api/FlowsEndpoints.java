@@ -1,7 +1,6 @@
 package io.visionflow.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.flow.FlowCatalog;
 import io.visionflow.flow.FlowDefinition;
@@ -20,13 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.BiFunction;
-import java.util.function.Function;
 
 /** {@code /flows/v2/flow/}: flows as versioned entities, validated on every change. */
 final class FlowsEndpoints {
-    static final int DEFAULT_PAGE_SIZE = 10;
-    static final int MAX_PAGE_SIZE = 100;
     private final Api api;
 
     FlowsEndpoints(Api api) {
@@ -87,27 +82,7 @@ final class FlowsEndpoints {
     // ---- endpoints ----
 
     private ApiResponse list(Call call) {
-        return call.ok(page(call, (offset, limit) -> api.stores().flows().list(call.account(), offset, limit), this::entity));
-    }
-
-    /** One page of a listing as DRF answers it: {@code count, next, previous, results}, from {@code ?page=&page_size=}. */
-    static <T> ObjectNode page(Call call, BiFunction<Integer, Integer, Page<T>> fetch, Function<T, JsonNode> entity) {
-        int pageSize = intParam(call, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
-        int page = intParam(call, "page", 1, 1, Integer.MAX_VALUE);
-        // long: a huge page number must not overflow into a negative offset
-        long offset = (page - 1L) * pageSize;
-        Page<T> items = fetch.apply((int) Math.min(offset, Integer.MAX_VALUE), pageSize);
-        long pages = Math.max(1, (items.total() + pageSize - 1) / pageSize);
-        if (page > pages) {
-            throw new ApiException(404, "Invalid page.");
-        }
-        ObjectNode out = Call.JSON.createObjectNode();
-        out.put("count", items.total());
-        out.put("next", page < pages ? pageUrl(call, page + 1, pageSize) : null);
-        out.put("previous", page > 1 ? pageUrl(call, page - 1, pageSize) : null);
-        ArrayNode results = out.putArray("results");
-        items.items().forEach(i -> results.add(entity.apply(i)));
-        return out;
+        return call.ok(Pages.page(call, (offset, limit) -> api.stores().flows().list(call.account(), offset, limit), this::entity));
     }
 
     private ApiResponse create(Call call) {
@@ -232,7 +207,7 @@ final class FlowsEndpoints {
         List<StoredFlow> out = new ArrayList<>();
         int offset = 0;
         while (true) {
-            Page<StoredFlow> page = api.stores().flows().list(account, offset, MAX_PAGE_SIZE);
+            Page<StoredFlow> page = api.stores().flows().list(account, offset, Pages.MAX_PAGE_SIZE);
             out.addAll(page.items());
             offset += page.items().size();
             if (page.items().isEmpty() || offset >= page.total()) {
@@ -270,41 +245,13 @@ final class FlowsEndpoints {
         if (!f.valid()) {
             o.put("invalid_reason", f.invalidReason());
         }
+        // an integer or no key (the original size), never null: Ximilar clients convert it with int()
         if (def.hasNonNull("image_size")) {
             o.put("image_size", def.get("image_size").asInt());
-        } else {
-            o.putNull("image_size");
         }
         o.put("version", f.version());
         o.put("created", f.created().toString());
         o.put("updated", f.updated().toString());
         return o;
-    }
-
-    static int intParam(Call call, String name, int fallback, int min, int max) {
-        Optional<String> raw = call.request().param(name);
-        if (raw.isEmpty()) {
-            return fallback;
-        }
-        try {
-            int v = Integer.parseInt(raw.get());
-            if (v < min || v > max) {
-                throw ApiException.badRequest(name, "must be between " + min + " and " + max + ", found " + v);
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest(name, "must be a whole number, found \"" + raw.get() + "\"");
-        }
-    }
-
-    static String pageUrl(Call call, int page, int pageSize) {
-        String path = call.request().path();
-        String query = "?page=" + page + (pageSize == DEFAULT_PAGE_SIZE ? "" : "&page_size=" + pageSize);
-        Optional<String> host = call.request().header("host");
-        if (host.isEmpty()) {
-            return path + query;
-        }
-        String scheme = call.request().header("x-forwarded-proto").orElse("http");
-        return scheme + "://" + host.get() + path + query;
     }
 }

@@ -66,11 +66,19 @@ final class ProcessEndpoints {
         return call.ok(Envelope.ok(result, call.requestId()));
     }
 
+    /**
+     * Ximilar clients send {@code {"records", "task_id", "version": null, "store_images"?: true,
+     * "workspace"?}}: {@code version} null runs the task's current version; {@code workspace} is
+     * accepted and not used (an account here is one workspace, which its token names).
+     */
     private ApiResponse classify(Call call) {
         ObjectNode body = call.jsonObject();
         String taskId = id(body, "task", "task_id");
         List<ObjectNode> records = records(body);
-        task(call, taskId, TaskKind.CLASSIFICATION);
+        Integer version = version(body);
+        // no image outputs to store: a recognition result is labels only
+        flag(body, "store_images");
+        task(call, taskId, TaskKind.CLASSIFICATION, version);
         RunResult result = runSingle(call, new Recognition("classify", taskId, RESULT_FIELD, null), records);
         // the classify endpoint answers best_label and labels at the top of each record
         for (ObjectNode r : result.records()) {
@@ -82,6 +90,7 @@ final class ProcessEndpoints {
         return call.ok(Envelope.ok(result, call.requestId()));
     }
 
+    /** The body of {@link #classify}, with {@code keep_prob}. */
     private ApiResponse detect(Call call) {
         ObjectNode body = call.jsonObject();
         String taskId = id(body, "task", "task_id");
@@ -94,7 +103,9 @@ final class ProcessEndpoints {
             }
             keepProb = k.asDouble();
         }
-        task(call, taskId, TaskKind.DETECTION);
+        Integer version = version(body);
+        flag(body, "store_images");
+        task(call, taskId, TaskKind.DETECTION, version);
         RunResult result = runSingle(call, new Detection("detect", taskId, Detection.DEFAULT_OUTPUT_FIELD, keepProb), records);
         return call.ok(Envelope.ok(result, call.requestId()));
     }
@@ -107,7 +118,8 @@ final class ProcessEndpoints {
         return result;
     }
 
-    private void task(Call call, String taskId, TaskKind kind) {
+    /** @param version the version the client asked for, null for the current one */
+    private void task(Call call, String taskId, TaskKind kind, Integer version) {
         StoredTask task = api.stores().tasks().get(call.account(), taskId)
                 .orElseThrow(() -> ApiException.notFound("task \"" + taskId + "\""));
         call.flow(NO_FLOW);
@@ -115,6 +127,24 @@ final class ProcessEndpoints {
             throw ApiException.badRequest("task", "task \"" + task.task().name() + "\" is a " + task.task().kind().wire()
                     + " task; this endpoint needs a " + kind.wire() + " task");
         }
+        // only the current version is kept: running another one silently would answer for a model not asked for
+        if (version != null && version != task.version()) {
+            throw new ApiException(409, "task \"" + task.task().name() + "\" is at version " + task.version()
+                    + " and only its current version runs; send \"version\": " + task.version() + " or null");
+        }
+    }
+
+    /** The optional {@code version} of a single-task call: null (or absent) for the current one, else a version number. */
+    static Integer version(ObjectNode body) {
+        JsonNode v = body.get("version");
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1) {
+            throw ApiException.badRequest("version", "must be a version number of the task (1 or more) or null for its"
+                    + " current version, found " + (v.isNumber() ? v.toString() : Call.describe(v)));
+        }
+        return v.asInt();
     }
 
     /** Counts the credits of a request once, under its request id. */

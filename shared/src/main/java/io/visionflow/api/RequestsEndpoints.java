@@ -1,7 +1,6 @@
 package io.visionflow.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.visionflow.engine.FlowException;
 import io.visionflow.flow.Problem;
@@ -13,15 +12,12 @@ import io.visionflow.image.RecordImageSource;
 import io.visionflow.request.AsyncRequests;
 import io.visionflow.store.Account;
 import io.visionflow.store.AsyncRequest;
-import io.visionflow.store.Page;
 import io.visionflow.store.RequestStatus;
 import io.visionflow.store.StoredFlow;
 import io.visionflow.webhook.WebhookSender;
 
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -37,8 +33,6 @@ import java.util.regex.Pattern;
  * checked here, before it is stored, so bad input is a 4xx now and never a failed request later.
  */
 final class RequestsEndpoints {
-    private static final int DEFAULT_PAGE_SIZE = 10;
-    private static final int MAX_PAGE_SIZE = 100;
     private static final int MAX_ENDPOINT_LENGTH = 2048;
     private static final int MAX_HEADERS = 32;
     private static final int MAX_HEADER_VALUE = 4096;
@@ -102,23 +96,11 @@ final class RequestsEndpoints {
     }
 
     private ApiResponse list(Call call) {
-        int pageSize = FlowsEndpoints.intParam(call, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
-        int page = FlowsEndpoints.intParam(call, "page", 1, 1, Integer.MAX_VALUE);
         String type = call.request().param("type").filter(t -> !t.isEmpty()).orElse(null);
         RequestStatus status = call.request().param("status").filter(s -> !s.isEmpty()).map(RequestsEndpoints::status)
                 .orElse(null);
-        Page<AsyncRequest> found = api.stores().requests().list(call.account(), type, status, (int) Math.min((long) (page - 1) * pageSize, Integer.MAX_VALUE), pageSize);
-        long pages = Math.max(1, (found.total() + pageSize - 1) / pageSize);
-        if (page > pages) {
-            throw new ApiException(404, "Invalid page.");
-        }
-        ObjectNode out = Call.JSON.createObjectNode();
-        out.put("count", found.total());
-        out.put("next", page < pages ? pageUrl(call, page + 1, pageSize) : null);
-        out.put("previous", page > 1 ? pageUrl(call, page - 1, pageSize) : null);
-        ArrayNode results = out.putArray("results");
-        found.items().forEach(r -> results.add(view(r, false)));
-        return call.ok(out);
+        return call.ok(Pages.page(call, (offset, limit) -> api.stores().requests().list(call.account(), type, status, offset, limit),
+                r -> view(r, false)));
     }
 
     private static RequestStatus status(String raw) {
@@ -316,22 +298,5 @@ final class RequestsEndpoints {
         List<Problem> shown = problems.size() > MAX_PROBLEMS ? problems.subList(0, MAX_PROBLEMS) : problems;
         throw new ApiException(status, problems.get(0) + (problems.size() > 1 ? " (and " + (problems.size() - 1)
                 + " more)" : ""), shown);
-    }
-
-    private static String pageUrl(Call call, int page, int pageSize) {
-        StringBuilder query = new StringBuilder("?page=").append(page);
-        if (pageSize != DEFAULT_PAGE_SIZE) {
-            query.append("&page_size=").append(pageSize);
-        }
-        for (String filter : List.of("type", "status")) {
-            call.request().param(filter).filter(v -> !v.isEmpty()).ifPresent(v ->
-                    query.append('&').append(filter).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
-        }
-        String path = call.request().path();
-        Optional<String> host = call.request().header("host");
-        if (host.isEmpty()) {
-            return path + query;
-        }
-        return call.request().header("x-forwarded-proto").orElse("http") + "://" + host.get() + path + query;
     }
 }

@@ -57,7 +57,8 @@ final class TaskJson {
     private static final int MAX_NAME = 200;
     private static final int MAX_INPUT_SIDE = 4096;
     // read-only fields of the entity: accepted (and ignored) so that a PUT of a GET answer works
-    private static final Set<String> TOP_FIELDS = Set.of("name", "labels", "backend", "id", "type", "version", "created", "updated");
+    private static final Set<String> TOP_FIELDS = Set.of("name", "labels", "backend", "id", "type", "version",
+            "production_version", "created", "updated");
     private static final Set<String> ONNX_FIELDS = Set.of("kind", "model", "preprocessing", "output");
     private static final Set<String> HTTP_FIELDS = Set.of("kind", "url", "headers", "task");
 
@@ -501,6 +502,9 @@ final class TaskJson {
         }
         o.set("backend", backend);
         o.put("version", t.version());
+        // Ximilar's name for the version that classify and detect run ("version": null), which its
+        // Python client's Task reads unconditionally; a task here has only its current version
+        o.put("production_version", t.version());
         o.put("created", t.created().toString());
         o.put("updated", t.updated().toString());
         return o;

@@ -49,7 +49,7 @@ final class TasksEndpoints {
     }
 
     private ApiResponse list(Call call, TaskKind kind) {
-        return call.ok(FlowsEndpoints.page(call, (offset, limit) -> api.stores().tasks().list(call.account(), kind, offset, limit),
+        return call.ok(Pages.page(call, (offset, limit) -> api.stores().tasks().list(call.account(), kind, offset, limit),
                 TaskJson::entity));
     }
 

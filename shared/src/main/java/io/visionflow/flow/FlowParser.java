@@ -69,8 +69,11 @@ public final class FlowParser {
         if (size != null && !size.isNull()) {
             if (!size.canConvertToExactIntegral() || !size.canConvertToInt()) {
                 problem("image_size", "must be an integer number of pixels, found " + kind(size));
+            } else if (size.asInt() == 0) {
+                // 0 means the original size, as no key does (DESIGN section 1)
+                imageSize = null;
             } else if (size.asInt() < 16 || size.asInt() > 8192) {
-                problem("image_size", "must be between 16 and 8192 pixels, found " + size.asInt());
+                problem("image_size", "must be 0 (the original size) or between 16 and 8192 pixels, found " + size.asInt());
             } else {
                 imageSize = size.asInt();
             }

@@ -66,6 +66,76 @@ class TasksEndpointsTest {
     }
 
     @Test
+    void productionVersionIsTheCurrentVersionAndSingleTaskCallsTakeTheClientsBody() {
+        String colour = h.classifier(TOKEN_A, meanColour, "colour", "red", "green", "blue");
+        JsonNode task = h.ok("GET", "/recognition/v2/task/" + colour, TOKEN_A, null);
+        assertThat(task.get("production_version").isInt()).isTrue();
+        assertThat(task.get("production_version").asInt()).isEqualTo(1);
+        String img = ApiHarness.record(ApiHarness.plain(Color.RED, 16, 16));
+        // what Ximilar's Task.classify posts: version null, store_images and workspace when it has them
+        JsonNode classified = h.ok("POST", "/recognition/v2/classify/", TOKEN_A, "{\"records\": [" + img + "], \"task_id\": \""
+                + colour + "\", \"version\": null, \"store_images\": true, \"workspace\": \"" + ApiHarness.A + "\"}");
+        assertThat(classified.at("/records/0/best_label/name").asText()).isEqualTo("red");
+        h.ok("POST", "/recognition/v2/classify", TOKEN_A, "{\"records\": [" + img + "], \"task_id\": \"" + colour + "\", \"version\": 1}");
+
+        // PATCH (the entity merged with the change) and PUT of a GET answer take production_version back
+        JsonNode patched = h.ok("PATCH", "/recognition/v2/task/" + colour, TOKEN_A, "{\"name\": \"colours\"}");
+        assertThat(patched.get("production_version").asInt()).isEqualTo(2);
+        assertThat(h.ok("PUT", "/recognition/v2/task/" + colour, TOKEN_A, patched.toString()).get("production_version").asInt())
+                .isEqualTo(3);
+
+        // another version is not kept: a conflict that names the current one, and nothing is charged
+        int before = h.ok("GET", "/account/v2/usage", TOKEN_A, null).get("total").asInt();
+        JsonNode stale = h.expect(409, "POST", "/recognition/v2/classify", TOKEN_A,
+                "{\"records\": [" + img + "], \"task_id\": \"" + colour + "\", \"version\": 1}");
+        assertThat(stale.at("/status/detail").asText()).contains("version 3");
+        assertThat(h.ok("GET", "/account/v2/usage", TOKEN_A, null).get("total").asInt()).isEqualTo(before);
+        for (String bad : List.of("\"3\"", "1.5", "0", "true")) {
+            JsonNode r = h.expect(400, "POST", "/recognition/v2/classify", TOKEN_A,
+                    "{\"records\": [" + img + "], \"task_id\": \"" + colour + "\", \"version\": " + bad + "}");
+            assertThat(r.at("/status/errors/0/path").asText()).as(bad).isEqualTo("version");
+        }
+        JsonNode flag = h.expect(400, "POST", "/recognition/v2/classify", TOKEN_A,
+                "{\"records\": [" + img + "], \"task_id\": \"" + colour + "\", \"store_images\": \"yes\"}");
+        assertThat(flag.at("/status/errors/0/path").asText()).isEqualTo("store_images");
+    }
+
+    @Test
+    void labelsAreListedPerTaskPaginatedAndSearchable() {
+        String garment = h.classifier(TOKEN_A, brightness, "garment", "Pants", "Shirt");
+        String colour = h.classifier(TOKEN_A, meanColour, "colour", "red", "green", "blue");
+        String vehicles = h.expect(201, "POST", "/detection/v2/task/", TOKEN_A, """
+                {"name": "vehicles", "labels": ["Car", "Truck"], "backend": {"kind": "onnx", "model": "%s",
+                 "preprocessing": {"width": 64, "height": 64}, "output": {"decoder": "yolo", "objectness": true}}}"""
+                .formatted(h.uploadModel(TOKEN_A, ApiHarness.testModel("grid_detector.onnx")))).get("id").asText();
+
+        JsonNode task = h.ok("GET", "/recognition/v2/task/" + garment, TOKEN_A, null);
+        JsonNode ofGarment = h.ok("GET", "/recognition/v2/label/?task=" + garment, TOKEN_A, null);
+        assertThat(ofGarment.get("count").asInt()).isEqualTo(2);
+        for (int i = 0; i < 2; i++) {
+            assertThat(ofGarment.at("/results/" + i + "/id")).isEqualTo(task.at("/labels/" + i + "/id"));
+            assertThat(ofGarment.at("/results/" + i + "/name")).isEqualTo(task.at("/labels/" + i + "/name"));
+            assertThat(ofGarment.at("/results/" + i + "/task").asText()).isEqualTo(garment);
+        }
+        JsonNode all = h.ok("GET", "/recognition/v2/label?page_size=2", TOKEN_A, null);
+        assertThat(all.get("count").asInt()).isEqualTo(5);
+        assertThat(all.get("next").asText()).isEqualTo("/recognition/v2/label?page=2&page_size=2");
+        // the next page keeps the filters
+        JsonNode first = h.ok("GET", "/recognition/v2/label/?task=" + colour + "&page_size=1", TOKEN_A, null);
+        assertThat(first.get("next").asText()).isEqualTo("/recognition/v2/label/?page=2&page_size=1&task=" + colour);
+        assertThat(h.ok("GET", first.get("next").asText(), TOKEN_A, null).at("/results/0/name").asText()).isEqualTo("green");
+        JsonNode found = h.ok("GET", "/recognition/v2/label/?search=RE", TOKEN_A, null);
+        assertThat(found.findValuesAsText("name")).containsExactly("red", "green");
+
+        JsonNode boxes = h.ok("GET", "/detection/v2/label/?task=" + vehicles, TOKEN_A, null);
+        assertThat(boxes.findValuesAsText("name")).containsExactly("Car", "Truck");
+        assertThat(boxes.at("/results/0/color").asText()).matches("#[0-9A-F]{6}");
+        assertThat(h.ok("GET", "/recognition/v2/label/?task=" + vehicles, TOKEN_A, null).get("count").asInt()).isZero();
+        assertThat(h.ok("GET", "/detection/v2/label/?task=" + colour, TOKEN_A, null).get("count").asInt()).isZero();
+        assertThat(h.ok("GET", "/detection/v2/label/", TOKEN_B, null).get("count").asInt()).isZero();
+    }
+
+    @Test
     void httpBackendIsStoredAsGiven() {
         JsonNode task = h.expect(201, "POST", "/recognition/v2/task/", TOKEN_A, """
                 {"name": "remote", "labels": ["cat", "dog"], "backend": {"kind": "http", "url": "https://models.example/classify",

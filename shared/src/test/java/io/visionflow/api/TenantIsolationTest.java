@@ -175,7 +175,7 @@ class TenantIsolationTest {
         cases.forEach(c -> covered.add(c.route()));
         Set<String> ownOnly = Set.of("GET /flows/v2/flow", "GET /recognition/v2/task", "GET /detection/v2/task",
                 "POST /models/v2/model", "GET /account/v2/request", "GET /account/v2/usage", "POST /authorization/v2/authorize",
-                "GET /metrics");
+                "GET /metrics", "GET /recognition/v2/label", "GET /detection/v2/label");
         Set<String> all = new TreeSet<>();
         h.api.routes().all().forEach(r -> all.add(r.name()));
         Set<String> missing = new TreeSet<>(all);
@@ -189,6 +189,12 @@ class TenantIsolationTest {
         assertThat(h.ok("GET", "/recognition/v2/task/", TOKEN_B, null).get("count").asInt()).isEqualTo(1);
         assertThat(h.ok("GET", "/detection/v2/task/", TOKEN_B, null).get("count").asInt()).isZero();
         assertThat(h.ok("GET", "/account/v2/request/", TOKEN_B, null).get("count").asInt()).isZero();
+        assertThat(h.ok("GET", "/recognition/v2/label/", TOKEN_B, null).toString()).doesNotContain(colourA, "red");
+        assertThat(h.ok("GET", "/detection/v2/label/", TOKEN_B, null).get("count").asInt()).isZero();
+        // A's task as the filter: the empty page a made-up id gets
+        assertThat(h.ok("GET", "/recognition/v2/label/?task=" + colourA, TOKEN_B, null))
+                .isEqualTo(h.ok("GET", "/recognition/v2/label/?task=" + NOWHERE, TOKEN_B, null));
+        assertThat(h.ok("GET", "/detection/v2/label/?task=" + vehiclesA, TOKEN_B, null).get("count").asInt()).isZero();
         JsonNode usage = h.ok("GET", "/account/v2/usage", TOKEN_B, null);
         assertThat(usage.get("total").asInt()).isZero();
         assertThat(usage.toString()).doesNotContain(flowA, nestingA);
