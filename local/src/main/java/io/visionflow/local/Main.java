@@ -53,7 +53,8 @@ public final class Main {
                                                         process images on a running server, 10 per request
                    visionflow flows [--url URL]         list the flows of a running server
                    visionflow tasks [--url URL]         list a running server's tasks (without one: the pretrained tasks)
-                   visionflow bench-server [SECONDS]    requests/s and images/s over HTTP vs in-process
+                   visionflow bench-server [throughput [SECONDS] | latency [ROUNDS]]
+                                                        requests/s over HTTP vs in-process; latency from an outside client
                    (the client commands take --token T, else $VISIONFLOW_TOKEN, else DIR/token)""";
 
     private Main() {

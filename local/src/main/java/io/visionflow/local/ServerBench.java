@@ -35,7 +35,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code visionflow bench-server [SECONDS] [CLIENTS]}: the demo flow through the local server over
+ * {@code visionflow bench-server [throughput [SECONDS] [CLIENTS] | latency [ROUNDS]]}: both parts
+ * by default. Latency: see {@link LatencyBench}. Throughput: the demo flow through the local server over
  * HTTP (JSON, base64, loopback) vs the same flow, runners and model sessions through the engine
  * in-process, in alternating rounds so both see the same machine state. The ratio is what HTTP
  * and JSON cost on top of the models.
@@ -53,7 +54,15 @@ final class ServerBench {
 
     static int run(List<String> args, PrintStream out, PrintStream err) throws IOException {
         try {
-            return bench(args, out);
+            if (!args.isEmpty() && args.get(0).equals("latency")) {
+                return LatencyBench.run(args.subList(1, args.size()), out);
+            }
+            if (!args.isEmpty() && args.get(0).equals("throughput")) {
+                return bench(args.subList(1, args.size()), out);
+            }
+            int status = bench(args, out);
+            out.println();
+            return status == 0 ? LatencyBench.run(List.of(), out) : status;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
