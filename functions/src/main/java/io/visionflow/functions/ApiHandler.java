@@ -1,5 +1,6 @@
 package io.visionflow.functions;
 
+import io.visionflow.json.Mappers;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -68,7 +69,7 @@ public final class ApiHandler implements RequestStreamHandler {
             Core.getGlobalContext().register(priming);
             Warmup.warm(System.getenv(), priming.parts());
         }
-        this.json = new ObjectMapper();
+        this.json = Mappers.create();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.visionflow.functions;
 
+import io.visionflow.json.Mappers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.visionflow.engine.StepFailure;
@@ -37,7 +38,7 @@ public final class LambdaStepInvoker implements StepInvoker {
     public static final String SERVICE_WORKER = "VISIONFLOW_SERVICE_WORKER";
     /** An Invoke endpoint instead of AWS's: {@code sam local start-lambda}, or a test server. */
     public static final String LAMBDA_ENDPOINT = "VISIONFLOW_LAMBDA_ENDPOINT";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Mappers.create();
 
     private final Supplier<LambdaClient> lambda;
     private final Map<WorkerKind, String> functions;

@@ -1,5 +1,6 @@
 package io.visionflow.functions;
 
+import io.visionflow.json.Mappers;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,7 +31,7 @@ import java.util.function.Consumer;
  */
 final class SqsEvents {
     private static final System.Logger LOG = System.getLogger(SqsEvents.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Mappers.create();
 
     private SqsEvents() {
     }

@@ -1,5 +1,6 @@
 package io.visionflow.functions;
 
+import io.visionflow.json.Mappers;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,7 +35,7 @@ import java.util.function.Supplier;
  */
 public final class WebhookQueueHandler implements RequestStreamHandler {
     private static final System.Logger LOG = System.getLogger(WebhookQueueHandler.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Mappers.create();
     private final Supplier<WebhookEnvironment.Consumer> consumer;
 
     /**

@@ -1,5 +1,6 @@
 package io.visionflow.api;
 
+import io.visionflow.json.Mappers;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,7 +11,7 @@ import java.util.Map;
 
 /** An HTTP response as plain data; {@code body} is JSON unless the content type says otherwise. */
 public record ApiResponse(int status, Map<String, String> headers, byte[] body) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Mappers.create();
 
     public ApiResponse {
         headers = Map.copyOf(headers);

@@ -1,5 +1,6 @@
 package io.visionflow.api;
 
+import io.visionflow.json.Mappers;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -26,7 +27,7 @@ public final class Call {
     static final int MAX_JSON_DEPTH = 200;
 
     // trailing garbage after the object and repeated keys are mistakes to report, not to guess around
-    static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+    static final ObjectMapper JSON = JsonMapper.builder(Mappers.factory()
                     .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build())
                     .build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

@@ -1,5 +1,6 @@
 package io.visionflow.async;
 
+import io.visionflow.json.Mappers;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -71,7 +72,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * that runs every kind of step keeps one of a step's children for itself.
  */
 public final class AsyncSteps implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Mappers.create();
     private static final int CACHED_RUNS = 1024;
     /** The kind of messages for no worker: lists, nested flows, record starts ({@link #kind}). */
     public static final String CONTROL = "control";

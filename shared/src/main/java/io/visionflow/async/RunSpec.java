@@ -1,5 +1,6 @@
 package io.visionflow.async;
 
+import io.visionflow.json.Mappers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,7 +25,7 @@ import java.util.Optional;
  */
 public record RunSpec(String account, String request, String flow, Map<String, JsonNode> flows, int records,
                       String storeImages) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Mappers.create();
 
     public RunSpec {
         flows = flows == null ? Map.of() : Map.copyOf(flows);

@@ -1,5 +1,6 @@
 package io.visionflow.request;
 
+import io.visionflow.json.Mappers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -79,7 +80,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class AsyncRequests implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AsyncRequests.class.getName());
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Mappers.create();
     public static final String TYPE_FLOWS = "flows";
     public static final String IMAGE_KIND = "image";
     static final String BLOB_FIELD = "_blob";

@@ -1,5 +1,6 @@
 package io.visionflow.telemetry;
 
+import io.visionflow.json.Mappers;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,7 +18,7 @@ import java.util.function.Consumer;
  */
 public final class EmfMetrics implements Metrics {
     public static final String NAMESPACE = "Visionflow";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Mappers.create();
 
     private final Consumer<String> out;
     private final Clock clock;

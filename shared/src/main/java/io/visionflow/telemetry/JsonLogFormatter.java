@@ -1,5 +1,6 @@
 package io.visionflow.telemetry;
 
+import io.visionflow.json.Mappers;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -97,7 +98,7 @@ public final class JsonLogFormatter extends Formatter {
      * second on a cold JVM, and a function installs the formatter before anything else.
      */
     private static final class Mapper {
-        static final ObjectMapper JSON = new ObjectMapper();
+        static final ObjectMapper JSON = Mappers.create();
     }
 
     /** The text without tokens and image data, and not longer than {@value #MAX_TEXT}. */

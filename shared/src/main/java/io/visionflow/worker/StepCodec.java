@@ -1,5 +1,6 @@
 package io.visionflow.worker;
 
+import io.visionflow.json.Mappers;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -46,7 +47,7 @@ import java.util.Locale;
  */
 public final class StepCodec {
     static final int VERSION = 1;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Mappers.create();
 
     private StepCodec() {
     }

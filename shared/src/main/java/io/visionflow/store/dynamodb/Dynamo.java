@@ -1,5 +1,6 @@
 package io.visionflow.store.dynamodb;
 
+import io.visionflow.json.Mappers;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,7 +19,7 @@ import java.util.function.Supplier;
 
 /** Attribute conversions and the SDK-exception boundary shared by the DynamoDB adapters. */
 final class Dynamo {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = Mappers.create();
 
     private Dynamo() {
     }

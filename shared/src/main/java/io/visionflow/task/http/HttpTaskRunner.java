@@ -1,10 +1,12 @@
 package io.visionflow.task.http;
 
+import io.visionflow.json.Mappers;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.visionflow.image.Png;
 import io.visionflow.net.OutboundHttp;
 import io.visionflow.net.OutboundPolicy;
 import io.visionflow.net.RefusedAddressException;
@@ -21,7 +23,6 @@ import io.visionflow.task.TaskRunner;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
@@ -32,17 +33,11 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
 
 /**
  * Runs a task whose backend is a remote model server ({@link HttpBackend}) speaking the
@@ -125,7 +120,7 @@ public final class HttpTaskRunner implements TaskRunner {
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Mappers.create();
     private static final int SNIPPET = 200;
 
     private final Task task;
@@ -358,31 +353,9 @@ public final class HttpTaskRunner implements TaskRunner {
     }
 
     private byte[] encode(BufferedImage image) throws TaskException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            if (settings.imageFormat() == ImageFormat.PNG) {
-                if (!ImageIO.write(image, "png", out)) {
-                    throw new IOException("no PNG writer");
-                }
-                return out.toByteArray();
-            }
-            BufferedImage rgb = toRgb(image);
-            Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("jpeg");
-            if (!writers.hasNext()) {
-                throw new IOException("no JPEG writer");
-            }
-            ImageWriter writer = writers.next();
-            try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
-                writer.setOutput(ios);
-                ImageWriteParam param = writer.getDefaultWriteParam();
-                param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-                param.setCompressionQuality(settings.jpegQuality());
-                writer.write(null, new IIOImage(rgb, null, null), param);
-            } finally {
-                writer.dispose();
-            }
-            return out.toByteArray();
-        } catch (IOException e) {
+            return settings.imageFormat() == ImageFormat.PNG ? Png.encode(image) : Png.jpeg(toRgb(image), settings.jpegQuality());
+        } catch (IOException | RuntimeException e) {
             throw new TaskException(500, "cannot encode the image for " + where() + ": " + e.getMessage(), e);
         }
     }
