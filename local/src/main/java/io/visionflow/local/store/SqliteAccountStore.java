@@ -5,7 +5,6 @@ import io.visionflow.store.AccountStore;
 import io.visionflow.store.ConflictException;
 import io.visionflow.store.NotFoundException;
 
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.Optional;
@@ -32,9 +31,9 @@ final class SqliteAccountStore implements AccountStore {
 
     @Override
     public Optional<Account> get(String accountId) {
-        return db.read("get account " + accountId, c -> {
-            try (PreparedStatement ps = Db.prepare(c, "SELECT id, name, webhook_secret, created, monthly_credits FROM accounts WHERE id = ?",
-                    accountId); ResultSet rs = ps.executeQuery()) {
+        return db.readOne("get account " + accountId, c -> {
+            try (ResultSet rs = Db.query(c, "SELECT id, name, webhook_secret, created, monthly_credits FROM accounts WHERE id = ?",
+                    accountId)) {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
@@ -70,9 +69,8 @@ final class SqliteAccountStore implements AccountStore {
 
     @Override
     public Optional<String> accountOfToken(String tokenHash) {
-        return db.read("look up token", c -> {
-            try (PreparedStatement ps = Db.prepare(c, "SELECT account FROM tokens WHERE hash = ?", tokenHash);
-                 ResultSet rs = ps.executeQuery()) {
+        return db.readOne("look up token", c -> {
+            try (ResultSet rs = Db.query(c, "SELECT account FROM tokens WHERE hash = ?", tokenHash)) {
                 return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
             }
         });

@@ -1,5 +1,6 @@
 package io.visionflow.local.store;
 
+import io.visionflow.json.Mappers;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,12 +12,12 @@ import io.visionflow.store.StoreException;
 import io.visionflow.store.StoredFlow;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -25,7 +26,7 @@ import java.util.Optional;
  * every version.
  */
 final class SqliteFlowStore implements FlowStore {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Mappers.create();
     private static final String SELECT = "SELECT v.id, v.account, v.version, v.definition, v.valid, v.invalid_reason, "
             + "f.created, v.updated FROM flows f JOIN flow_versions v ON v.account = f.account AND v.id = f.id ";
 
@@ -51,13 +52,13 @@ final class SqliteFlowStore implements FlowStore {
 
     @Override
     public Optional<StoredFlow> get(String account, String id) {
-        return db.read("get flow " + id, c -> one(c, SELECT + "AND v.version = f.version WHERE f.account = ? AND f.id = ?",
+        return db.readOne("get flow " + id, c -> one(c, SELECT + "AND v.version = f.version WHERE f.account = ? AND f.id = ?",
                 account, id));
     }
 
     @Override
     public Optional<StoredFlow> version(String account, String id, int version) {
-        return db.read("get flow " + id + " version " + version, c -> one(c,
+        return db.readOne("get flow " + id + " version " + version, c -> one(c,
                 SELECT + "WHERE f.account = ? AND f.id = ? AND v.version = ?", account, id, version));
     }
 
@@ -80,8 +81,7 @@ final class SqliteFlowStore implements FlowStore {
 
     private static StoreException missingOrMoved(Connection c, String account, String id, int expected)
             throws SQLException {
-        try (PreparedStatement ps = Db.prepare(c, "SELECT version FROM flows WHERE account = ? AND id = ?", account, id);
-             ResultSet rs = ps.executeQuery()) {
+        try (ResultSet rs = Db.query(c, "SELECT version FROM flows WHERE account = ? AND id = ?", account, id)) {
             if (!rs.next()) {
                 return new NotFoundException("no flow " + id);
             }
@@ -116,8 +116,8 @@ final class SqliteFlowStore implements FlowStore {
         return db.read("list flows", c -> {
             long total = Db.queryLong(c, "SELECT count(*) FROM flows WHERE account = ?", account);
             List<StoredFlow> items = new ArrayList<>();
-            try (PreparedStatement ps = Db.prepare(c, SELECT + "AND v.version = f.version WHERE f.account = ? "
-                    + "ORDER BY f.seq LIMIT ? OFFSET ?", account, limit, offset); ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = Db.query(c, SELECT + "AND v.version = f.version WHERE f.account = ? "
+                    + "ORDER BY f.seq LIMIT ? OFFSET ?", account, limit, offset)) {
                 while (rs.next()) {
                     items.add(row(rs));
                 }
@@ -132,18 +132,35 @@ final class SqliteFlowStore implements FlowStore {
                 + "VALUES (?, ?, ?, ?, ?, ?, ?)", account, id, version, json, valid ? 1 : 0, invalidReason, Db.nanos(at));
     }
 
-    private static Optional<StoredFlow> one(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = Db.prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+    private Optional<StoredFlow> one(Connection c, String sql, Object... args) throws SQLException {
+        try (ResultSet rs = Db.query(c, sql, args)) {
             return rs.next() ? Optional.of(row(rs)) : Optional.empty();
         }
     }
 
-    private static StoredFlow row(ResultSet rs) throws SQLException {
-        ObjectNode definition;
-        try {
-            definition = (ObjectNode) JSON.readTree(rs.getString(4));
-        } catch (JsonProcessingException | ClassCastException e) {
-            throw new StoreException("flow " + rs.getString(1) + " has a corrupt definition", e);
+    /**
+     * Parsed definitions by account, id and version. A version's definition never changes once
+     * written, so nothing here is ever stale; parsing it again was a fifth of a flow GET. StoredFlow
+     * copies what it is given, so the cached trees are never handed out.
+     */
+    private final Map<String, ObjectNode> parsed = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, ObjectNode> eldest) {
+                    return size() > 512;
+                }
+            });
+
+    private StoredFlow row(ResultSet rs) throws SQLException {
+        String key = rs.getString(2) + "\u0000" + rs.getString(1) + "\u0000" + rs.getInt(3);
+        ObjectNode definition = parsed.get(key);
+        if (definition == null) {
+            try {
+                definition = (ObjectNode) JSON.readTree(rs.getString(4));
+            } catch (JsonProcessingException | ClassCastException e) {
+                throw new StoreException("flow " + rs.getString(1) + " has a corrupt definition", e);
+            }
+            parsed.put(key, definition);
         }
         return new StoredFlow(rs.getString(1), rs.getString(2), rs.getInt(3), definition, rs.getInt(5) != 0,
                 rs.getString(6), Db.instant(rs.getLong(7)), Db.instant(rs.getLong(8)));

@@ -1,5 +1,6 @@
 package io.visionflow.local.store;
 
+import io.visionflow.json.Mappers;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,7 +11,6 @@ import io.visionflow.store.RequestStatus;
 import io.visionflow.store.RequestStore;
 import io.visionflow.store.StoreException;
 
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -20,7 +20,7 @@ import java.util.Optional;
 
 /** Async requests in SQLite; a transition is one {@code UPDATE ... WHERE status = ?}. */
 final class SqliteRequestStore implements RequestStore {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Mappers.create();
     private static final String SELECT =
             "SELECT id, account, type, status, payload, response, error, created, updated FROM requests ";
 
@@ -52,9 +52,8 @@ final class SqliteRequestStore implements RequestStore {
 
     @Override
     public Optional<AsyncRequest> get(String account, String id) {
-        return db.read("get request " + id, c -> {
-            try (PreparedStatement ps = Db.prepare(c, SELECT + "WHERE account = ? AND id = ?", account, id);
-                 ResultSet rs = ps.executeQuery()) {
+        return db.readOne("get request " + id, c -> {
+            try (ResultSet rs = Db.query(c, SELECT + "WHERE account = ? AND id = ?", account, id)) {
                 return rs.next() ? Optional.of(row(rs)) : Optional.empty();
             }
         });
@@ -90,8 +89,8 @@ final class SqliteRequestStore implements RequestStore {
             pageArgs.add(limit);
             pageArgs.add(offset);
             List<AsyncRequest> items = new ArrayList<>();
-            try (PreparedStatement ps = Db.prepare(c, SELECT + filter + " ORDER BY created DESC, seq DESC LIMIT ? OFFSET ?",
-                    pageArgs.toArray()); ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = Db.query(c, SELECT + filter + " ORDER BY created DESC, seq DESC LIMIT ? OFFSET ?",
+                    pageArgs.toArray())) {
                 while (rs.next()) {
                     items.add(row(rs));
                 }

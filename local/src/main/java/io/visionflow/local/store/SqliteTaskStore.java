@@ -1,5 +1,6 @@
 package io.visionflow.local.store;
 
+import io.visionflow.json.Mappers;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.visionflow.store.ConflictException;
@@ -12,7 +13,6 @@ import io.visionflow.task.Task;
 import io.visionflow.task.TaskKind;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -22,7 +22,7 @@ import java.util.Optional;
 
 /** Tasks in SQLite, each kept as the JSON of the {@link Task} record. */
 final class SqliteTaskStore implements TaskStore {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Mappers.create();
     private static final String SELECT = "SELECT task, account, version, created, updated FROM tasks ";
 
     private final Db db;
@@ -47,9 +47,8 @@ final class SqliteTaskStore implements TaskStore {
 
     @Override
     public Optional<StoredTask> get(String account, String id) {
-        return db.read("get task " + id, c -> {
-            try (PreparedStatement ps = Db.prepare(c, SELECT + "WHERE account = ? AND id = ?", account, id);
-                 ResultSet rs = ps.executeQuery()) {
+        return db.readOne("get task " + id, c -> {
+            try (ResultSet rs = Db.query(c, SELECT + "WHERE account = ? AND id = ?", account, id)) {
                 return rs.next() ? Optional.of(row(rs)) : Optional.empty();
             }
         });
@@ -72,8 +71,7 @@ final class SqliteTaskStore implements TaskStore {
 
     private static StoreException missingOrMoved(Connection c, String account, String id, int expected)
             throws SQLException {
-        try (PreparedStatement ps = Db.prepare(c, "SELECT version FROM tasks WHERE account = ? AND id = ?", account, id);
-             ResultSet rs = ps.executeQuery()) {
+        try (ResultSet rs = Db.query(c, "SELECT version FROM tasks WHERE account = ? AND id = ?", account, id)) {
             if (!rs.next()) {
                 return new NotFoundException("no task " + id);
             }
@@ -99,8 +97,7 @@ final class SqliteTaskStore implements TaskStore {
             System.arraycopy(args, 0, pageArgs, 0, args.length);
             pageArgs[args.length] = limit;
             pageArgs[args.length + 1] = offset;
-            try (PreparedStatement ps = Db.prepare(c, SELECT + filter + " ORDER BY seq LIMIT ? OFFSET ?", pageArgs);
-                 ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = Db.query(c, SELECT + filter + " ORDER BY seq LIMIT ? OFFSET ?", pageArgs)) {
                 while (rs.next()) {
                     items.add(row(rs));
                 }

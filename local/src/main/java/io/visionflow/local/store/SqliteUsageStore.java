@@ -3,7 +3,6 @@ package io.visionflow.local.store;
 import io.visionflow.store.UsageRow;
 import io.visionflow.store.UsageStore;
 
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -37,11 +36,11 @@ final class SqliteUsageStore implements UsageStore {
     @Override
     public List<UsageRow> usage(String account, LocalDate from, LocalDate to) {
         // ISO dates compare as text in date order
-        return db.read("read usage", c -> {
+        return db.readOne("read usage", c -> {
             List<UsageRow> rows = new ArrayList<>();
-            try (PreparedStatement ps = Db.prepare(c, "SELECT day, flow, credits FROM usage "
+            try (ResultSet rs = Db.query(c, "SELECT day, flow, credits FROM usage "
                     + "WHERE account = ? AND day >= ? AND day <= ? ORDER BY day, flow", account, from.toString(),
-                    to.toString()); ResultSet rs = ps.executeQuery()) {
+                    to.toString())) {
                 while (rs.next()) {
                     rows.add(new UsageRow(LocalDate.parse(rs.getString(1)), rs.getString(2), rs.getLong(3)));
                 }
