@@ -267,7 +267,14 @@ public final class OutboundHttp implements AutoCloseable {
             } catch (Failure f) {
                 throw f;
             } catch (IOException | HttpException e) {
-                boolean late = watchdog != null && watchdog.fired() || System.nanoTime() - deadline >= 0;
+                if (e instanceof SocketTimeoutException && watchdog == null) {
+                    // the TLS handshake, which runs under the connect timeout
+                    throw new Failure(FailureKind.CONNECT_TIMEOUT, "could not connect within "
+                            + connectTimeout.toMillis() + " ms", e);
+                }
+                // reads wait at most until the deadline, so a read that timed out is the deadline too
+                boolean late = watchdog != null && watchdog.fired() || e instanceof SocketTimeoutException
+                        || System.nanoTime() - deadline >= 0;
                 if (late) {
                     throw new Failure(FailureKind.TIMEOUT, "no answer within " + timeout.toMillis() + " ms", e);
                 }
