@@ -53,7 +53,7 @@ public final class Main {
                                                         process images on a running server, 10 per request
                    visionflow flows [--url URL]         list the flows of a running server
                    visionflow tasks [--url URL]         list a running server's tasks (without one: the pretrained tasks)
-                   visionflow bench-server [throughput [SECONDS] | latency [ROUNDS]]
+                   visionflow bench-server [latency [ROUNDS] [WARMUP] | throughput [SECONDS] [CLIENTS]]
                                                         requests/s over HTTP vs in-process; latency from an outside client
                    (the client commands take --token T, else $VISIONFLOW_TOKEN, else DIR/token)""";
 
