@@ -5,7 +5,8 @@ keep-alive connection per server), so what is timed is what any HTTP client sees
 (TCP_QUICKACK is set after each request, as Visionflow's own client does: see below.)
 
 Reads a JSON plan on stdin: {"rounds": N, "warmup": W, "calls": [{"name", "url", "method",
-"headers", "body", "warmup"?}]}. Each call is first made W times (or its own "warmup"), untimed:
+"headers", "body", "warmup"?, "twice"?}]}. A call with "twice" is made once untimed right before
+the timed one: what it costs when the server was not idle a moment before. Each call is first made W times (or its own "warmup"), untimed:
 the server's code is compiled by then, as in a server that has been up for a while. Then the calls
 run in turns, one of each per round and each round starting one call further on, so every call
 sees the same machine state. Prints one JSON
@@ -55,5 +56,7 @@ for round_ in range(plan["rounds"]):
     # server's wake-up, and no call should pay it every time
     for i in range(len(calls)):
         call = calls[(round_ + i) % len(calls)]
+        if call.get("twice"):
+            make(call)
         times[call["name"]].append(make(call))
 json.dump(times, sys.stdout)

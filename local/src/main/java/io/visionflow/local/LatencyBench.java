@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * {@code bench/client.py}), keep-alive on both. Each call is first made WARMUP times untimed (the
  * 50 ms ones a tenth of that), so the figures are those of a server that has been up a while;
  * {@code WARMUP} 0 shows a fresh JVM. Then the calls run in turns, one of each per round, each
- * round starting one call further on (ROUNDS a multiple of the 7 calls keeps that even), and the
+ * round starting one call further on (ROUNDS a multiple of the 8 calls keeps that even), and the
  * table gives medians with the targets of issue 14 beside them.
  */
 final class LatencyBench {
@@ -55,6 +55,7 @@ final class LatencyBench {
     static final List<Row> ROWS = List.of(
             new Row("direct", "the model server directly", null),
             new Row("get_flow", "GET /flows/v2/flow/{id}", new Target(null, 0, 0.5, "<= 0.5 ms")),
+            new Row("get_flow_again", "the same GET right after another (server not idle)", null),
             new Row("validate", "POST /flows/v2/validate", null),
             new Row("process", "POST /flows/v2/process, one task on that server", new Target("direct", 1, 1.5, "<= direct + 1.5 ms")),
             new Row("classify", "POST /recognition/v2/classify on that task", new Target("direct", 1, 1.5, "<= direct + 1.5 ms")),
@@ -63,7 +64,7 @@ final class LatencyBench {
                     "<= 1.15 x slowest branch")));
 
     static int run(List<String> args, PrintStream out) throws IOException, InterruptedException {
-        int rounds = args.isEmpty() ? 70 : Integer.parseInt(args.get(0));
+        int rounds = args.isEmpty() ? 72 : Integer.parseInt(args.get(0));
         int warmup = args.size() < 2 ? 2000 : Integer.parseInt(args.get(1));
         Path data = Files.createTempDirectory("vf-latency");
         Path scripts = Files.createTempDirectory("vf-latency-scripts");
@@ -101,6 +102,7 @@ final class LatencyBench {
                 ArrayNode calls = JSON.createArrayNode();
                 call(calls, "direct", modelUrl + "/classify", "POST", plain, "{\"records\": " + records + "}");
                 call(calls, "get_flow", api + "flows/v2/flow/" + oneId, "GET", auth, null);
+                call(calls, "get_flow_again", api + "flows/v2/flow/" + oneId, "GET", auth, null).put("twice", true);
                 call(calls, "validate", api + "flows/v2/validate", "POST", auth, one.toString());
                 call(calls, "process", api + "flows/v2/process", "POST", auth,
                         "{\"flow\": \"" + oneId + "\", \"records\": " + records + "}");
