@@ -5,12 +5,12 @@ keep-alive connection per server), so what is timed is what any HTTP client sees
 (TCP_QUICKACK is set after each request, as Visionflow's own client does: see below.)
 
 Reads a JSON plan on stdin: {"rounds": N, "warmup": W, "calls": [{"name", "url", "method",
-"headers", "body", "warmup"?, "twice"?}]}. A call with "twice" is made once untimed right before
-the timed one: what it costs when the server was not idle a moment before. Each call is first made W times (or its own "warmup"), untimed:
+"headers", "body", "warmup"?}]}. Each call is first made W times (or its own "warmup"), untimed:
 the server's code is compiled by then, as in a server that has been up for a while. Then the calls
 run in turns, one of each per round and each round starting one call further on, so every call
-sees the same machine state. Prints one JSON
-object: {name: [milliseconds per round]}.
+sees the same machine state; each is made twice in a row, the first timing what it costs after the
+client talked to another server (the server idle for a moment), the second back to back. Prints
+one JSON object: {name: [milliseconds per round], name + "/again": [...]}.
 """
 import http.client
 import json
@@ -49,14 +49,16 @@ def make(call):
 for call in plan["calls"]:
     for _ in range(call.get("warmup", plan.get("warmup", 0))):
         make(call)
-times = {call["name"]: [] for call in plan["calls"]}
+times = {}
+for call in plan["calls"]:
+    times[call["name"]] = []
+    times[call["name"] + "/again"] = []
 calls = plan["calls"]
 for round_ in range(plan["rounds"]):
     # each round starts one call further on: the first call after the client paused pays for the
     # server's wake-up, and no call should pay it every time
     for i in range(len(calls)):
         call = calls[(round_ + i) % len(calls)]
-        if call.get("twice"):
-            make(call)
         times[call["name"]].append(make(call))
+        times[call["name"] + "/again"].append(make(call))
 json.dump(times, sys.stdout)
