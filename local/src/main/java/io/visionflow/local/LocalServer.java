@@ -25,12 +25,10 @@ import org.apache.hc.core5.io.CloseMode;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -182,12 +180,11 @@ public final class LocalServer implements AutoCloseable {
                 ClassicHttpRequest request;
                 try {
                     request = conn.receiveRequestHeader();
-                } catch (HttpException | IOException e) {
-                    // idle too long, the client hung up, or not HTTP: a malformed head gets a 400
-                    if (!(e instanceof SocketTimeoutException) && e instanceof HttpException) {
-                        answerMalformed(conn, socket, e);
-                    }
+                } catch (HttpException e) {
+                    answerMalformed(conn, e);
                     return;
+                } catch (IOException e) {
+                    return; // idle too long, or the client hung up
                 }
                 if (request == null) {
                     return; // closed by the client between requests
@@ -241,8 +238,7 @@ public final class LocalServer implements AutoCloseable {
         Map<String, String> headers = headers(request);
         Exchange ex = new Exchange(method, path, rawQuery, headers, socket.getInetAddress(), start);
 
-        Optional<ApiResponse> file = web == null || !(method.equals("GET") || method.equals("HEAD"))
-                ? Optional.empty() : web.respond(config.api, method, path);
+        Optional<ApiResponse> file = web == null ? Optional.empty() : web.respond(config.api, method, path);
         if (file.isPresent()) {
             boolean keep = consumeSmallBody(conn, request) && write(conn, request, ex, file.get());
             log(ex, 200, 0, file.get().body().length, "-", null);
@@ -266,7 +262,7 @@ public final class LocalServer implements AutoCloseable {
                 return refuseTooLarge(conn, request, ex, -1, limit);
             }
         } catch (HttpException e) {
-            answerMalformed(conn, socket, e);
+            answerMalformed(conn, e);
             log(ex, 400, declared, 0, "-", e.getClass().getSimpleName());
             return false;
         } catch (IOException e) {
@@ -330,22 +326,23 @@ public final class LocalServer implements AutoCloseable {
     /** 413 before the body is read (or once it is over the limit); the connection closes, the body unread. */
     private boolean refuseTooLarge(DefaultBHttpServerConnection conn, ClassicHttpRequest request, Exchange ex,
                                    long length, long limit) throws IOException {
-        String requestId = UUID.randomUUID().toString();
         String size = length >= 0 ? "the body is " + length + " bytes," : "the body is";
-        ApiResponse response = ApiResponse.json(413, Envelope.error(413, size + " over the limit of " + limit
-                + " bytes", requestId, List.of()), requestId);
+        ApiResponse response = error(413, size + " over the limit of " + limit + " bytes");
         config.api.observeRefused(ex.toRequest(new byte[0]), response, Duration.ofNanos(System.nanoTime() - ex.start()));
         writeClosing(conn, request, response);
-        log(ex, 413, length, response.body().length, requestId, null);
+        log(ex, 413, length, response.body().length, response.headers().get("X-Request-Id"), null);
         return false;
     }
 
-    private static void answerMalformed(DefaultBHttpServerConnection conn, Socket socket, Exception e) {
+    /** An error envelope answered by the server itself, before or without the API, under a new request id. */
+    private static ApiResponse error(int status, String detail) {
         String requestId = UUID.randomUUID().toString();
-        ApiResponse response = ApiResponse.json(400, Envelope.error(400, "malformed HTTP request: " + e.getMessage(),
-                requestId, List.of()), requestId);
+        return ApiResponse.json(status, Envelope.error(status, detail, requestId, List.of()), requestId);
+    }
+
+    private static void answerMalformed(DefaultBHttpServerConnection conn, HttpException e) {
         try {
-            writeClosing(conn, null, response);
+            writeClosing(conn, null, error(400, "malformed HTTP request: " + e.getMessage()));
         } catch (IOException ignored) {
             // the client is gone
         }
@@ -405,17 +402,19 @@ public final class LocalServer implements AutoCloseable {
         }
     }
 
+    /** One connection over {@link #MAX_CONNECTIONS}: a 503 envelope, then closed, its request unread. */
     private static void refuseBusy(Socket socket) {
-        try (socket) {
-            byte[] body = ("{\"status\": {\"code\": 503, \"text\": \"Service Unavailable\"}, \"detail\": \"more than "
-                    + MAX_CONNECTIONS + " connections are open; try again\"}").getBytes(StandardCharsets.UTF_8);
-            OutputStream out = socket.getOutputStream();
-            out.write(("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
-                    + "Connection: close\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(body);
-            out.flush();
+        DefaultBHttpServerConnection conn = new DefaultBHttpServerConnection("http", HTTP);
+        try {
+            conn.bind(socket);
+            ApiResponse busy = error(503, "more than " + MAX_CONNECTIONS + " connections are open; try again");
+            Map<String, String> headers = new HashMap<>(busy.headers());
+            headers.put("Retry-After", "1");
+            writeClosing(conn, null, new ApiResponse(503, headers, busy.body()));
         } catch (IOException e) {
             // it went away first
+        } finally {
+            lingeringClose(conn, socket);
         }
     }
 

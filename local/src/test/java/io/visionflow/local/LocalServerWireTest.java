@@ -194,4 +194,38 @@ class LocalServerWireTest {
         }
         assertThat(server.accessLog).anyMatch(l -> l.contains("/flows/v2/validate") && l.contains("\"failure\""));
     }
+
+    @Test
+    void oneConnectionOverTheBoundIsAnswered503AndTheOthersStillServe() throws Exception {
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < LocalServer.MAX_CONNECTIONS; i++) {
+                held.add(connect());
+            }
+            try (Socket extra = connect()) {
+                Answer busy = read(extra.getInputStream(), false);
+                assertThat(busy.status()).isEqualTo(503);
+                assertThat(busy.header("Retry-After")).isEqualTo("1");
+                assertThat(busy.header("Connection")).isEqualToIgnoringCase("close");
+                assertThat(busy.body()).contains("\"code\":503", "connections are open");
+            }
+            // a held connection is served as any other
+            send(held.get(0), get("/flows/v2/flow/faces-and-text", "HTTP/1.1", ""));
+            assertThat(read(held.get(0).getInputStream(), false).status()).isEqualTo(200);
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+        // the slots come back as the server sees the connections end; the other tests need them
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        int status = 0;
+        while (status != 200 && System.nanoTime() < deadline) {
+            try (Socket socket = connect()) {
+                send(socket, get("/flows/v2/flow/faces-and-text", "HTTP/1.1", ""));
+                status = read(socket.getInputStream(), false).status();
+            }
+        }
+        assertThat(status).isEqualTo(200);
+    }
 }

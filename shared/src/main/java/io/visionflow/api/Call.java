@@ -1,7 +1,6 @@
 package io.visionflow.api;
 
 import io.visionflow.json.Mappers;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;

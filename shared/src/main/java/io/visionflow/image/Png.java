@@ -27,12 +27,16 @@ public final class Png {
 
     public static byte[] encode(BufferedImage image) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1024, image.getWidth() * image.getHeight()));
-        write(PNG, new IIOImage(image, null, null), null, out);
+        write(PNG.createWriterInstance(), new IIOImage(image, null, null), null, out);
         return out.toByteArray();
     }
 
-    /** Baseline JPEG at {@code quality} (0..1) of an image without alpha. */
-    public static byte[] jpeg(BufferedImage rgb, float quality) throws IOException {
+    /**
+     * Baseline JPEG at {@code quality} (0..1). JPEG has no alpha, and writers mis-colour ARGB rasters
+     * instead of failing, so transparent pixels are flattened on white first, as decoding does.
+     */
+    public static byte[] jpeg(BufferedImage image, float quality) throws IOException {
+        BufferedImage rgb = ImageDecoder.toRgb(image);
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1024, rgb.getWidth() * rgb.getHeight() / 4));
         ImageWriter writer = JPEG.createWriterInstance();
         ImageWriteParam param = writer.getDefaultWriteParam();
@@ -40,11 +44,6 @@ public final class Png {
         param.setCompressionQuality(quality);
         write(writer, new IIOImage(rgb, null, null), param, out);
         return out.toByteArray();
-    }
-
-    private static void write(ImageWriterSpi spi, IIOImage image, ImageWriteParam param, ByteArrayOutputStream out)
-            throws IOException {
-        write(spi.createWriterInstance(), image, param, out);
     }
 
     private static void write(ImageWriter writer, IIOImage image, ImageWriteParam param, ByteArrayOutputStream out)

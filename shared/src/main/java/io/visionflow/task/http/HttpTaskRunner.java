@@ -20,8 +20,6 @@ import io.visionflow.task.Task;
 import io.visionflow.task.TaskException;
 import io.visionflow.task.TaskKind;
 import io.visionflow.task.TaskRunner;
-import java.awt.Color;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -354,27 +352,10 @@ public final class HttpTaskRunner implements TaskRunner {
 
     private byte[] encode(BufferedImage image) throws TaskException {
         try {
-            return settings.imageFormat() == ImageFormat.PNG ? Png.encode(image) : Png.jpeg(toRgb(image), settings.jpegQuality());
+            return settings.imageFormat() == ImageFormat.PNG ? Png.encode(image) : Png.jpeg(image, settings.jpegQuality());
         } catch (IOException | RuntimeException e) {
             throw new TaskException(500, "cannot encode the image for " + where() + ": " + e.getMessage(), e);
         }
-    }
-
-    /** JPEG has no alpha, and writers mis-colour ARGB rasters instead of failing. */
-    private static BufferedImage toRgb(BufferedImage image) {
-        if (image.getType() == BufferedImage.TYPE_INT_RGB || image.getType() == BufferedImage.TYPE_3BYTE_BGR) {
-            return image;
-        }
-        BufferedImage rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = rgb.createGraphics();
-        try {
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, image.getWidth(), image.getHeight());
-            g.drawImage(image, 0, 0, null);
-        } finally {
-            g.dispose();
-        }
-        return rgb;
     }
 
     private LabelProb labelProb(JsonNode node, String where) throws TaskException {
